@@ -1,0 +1,206 @@
+/**
+ * The typed errors of the SDK. Every error the SDK throws is an {@link AipModelError}; the
+ * subclasses carry what a caller needs to react (the service, the HTTP status, the ClearML result
+ * codes, the S3 bucket, key and code). Messages say what was wrong and what to do, and never
+ * contain a secret: no key, token or password is ever put in a message or a property.
+ *
+ * @module
+ */
+
+/** The services the SDK talks to, as named in error messages. */
+export type ServiceName = "clearml" | "s3" | "user-management" | "huggingface";
+
+/** Options common to every SDK error. */
+export interface AipModelErrorOptions {
+  /** The underlying failure, kept for debugging. */
+  cause?: unknown;
+}
+
+/**
+ * The base class of every error thrown by the SDK.
+ *
+ * @example Telling SDK errors from others
+ * ```ts
+ * import { AipModelError, ValidationError } from "./errors.ts";
+ * const error: unknown = new ValidationError("modelName", "must not be empty");
+ * if (error instanceof AipModelError) console.assert(error.name === "ValidationError");
+ * ```
+ */
+export class AipModelError extends Error {
+  constructor(message: string, options: AipModelErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * A value given to the SDK is not acceptable. `field` names the option, `expected` says what
+ * would be accepted.
+ *
+ * @example
+ * ```ts
+ * import { ValidationError } from "./errors.ts";
+ * const error = new ValidationError("version", "must not start with '_'");
+ * console.assert(error.message.startsWith("Invalid version"));
+ * ```
+ */
+export class ValidationError extends AipModelError {
+  /** The name of the option or argument that was wrong. */
+  readonly field: string;
+  /** What would have been accepted. */
+  readonly expected: string;
+
+  constructor(field: string, expected: string, options: AipModelErrorOptions = {}) {
+    super(`Invalid ${field}: ${expected}`, options);
+    this.field = field;
+    this.expected = expected;
+  }
+}
+
+/** Options of a {@link ServiceError}. */
+export interface ServiceErrorOptions extends AipModelErrorOptions {
+  /** The HTTP status the service answered with, when it answered. */
+  status?: number;
+}
+
+/**
+ * A service failed: it could not be reached, it refused the request, or it answered with
+ * something the SDK cannot use. `service` names it; `status` is its HTTP status when it answered.
+ */
+export class ServiceError extends AipModelError {
+  /** Which service failed. */
+  readonly service: ServiceName;
+  /** The HTTP status of the answer, absent when no answer came. */
+  readonly status: number | undefined;
+
+  constructor(service: ServiceName, message: string, options: ServiceErrorOptions = {}) {
+    super(message, options);
+    this.service = service;
+    this.status = options.status;
+  }
+}
+
+/**
+ * A service could not be reached at all (connection refused, DNS failure, reset, timeout).
+ * Check that its URL is right and that it is running.
+ */
+export class ConnectionError extends ServiceError {}
+
+/**
+ * A service rejected the credentials (a user token, ClearML keys, S3 keys, a Hugging Face token).
+ * The credentials themselves are never part of the error.
+ */
+export class AuthenticationError extends ServiceError {}
+
+/** An operation did not finish within its time limit. */
+export class TimeoutError extends ServiceError {
+  /** The limit that was exceeded, in milliseconds. */
+  readonly timeoutMs: number;
+
+  constructor(
+    service: ServiceName,
+    message: string,
+    timeoutMs: number,
+    options: ServiceErrorOptions = {},
+  ) {
+    super(service, message, options);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** What a ClearML server said about a failed call (its `meta` block). */
+export interface ClearMLErrorDetails {
+  /** The endpoint called, e.g. `models.get_all`. */
+  endpoint: string;
+  /** The HTTP status of the answer. */
+  status: number;
+  /** `meta.result_code`; equals `status` on a real server. */
+  resultCode: number;
+  /** `meta.result_subcode`, e.g. 201 for an unknown model id. */
+  resultSubcode: number;
+  /** `meta.result_msg`, the server's own explanation. */
+  resultMsg: string;
+}
+
+/**
+ * A ClearML call failed with a ClearML result. The server's codes are kept as fields so that a
+ * caller can react to, say, 400/201 (no such model) or 400/801 (duplicate project name).
+ */
+export class ClearMLError extends ServiceError {
+  /** The endpoint called, e.g. `models.get_all`. */
+  readonly endpoint: string;
+  /** `meta.result_code`. */
+  readonly resultCode: number;
+  /** `meta.result_subcode`. */
+  readonly resultSubcode: number;
+  /** `meta.result_msg`. */
+  readonly resultMsg: string;
+
+  constructor(details: ClearMLErrorDetails, options: AipModelErrorOptions = {}) {
+    super(
+      "clearml",
+      `ClearML ${details.endpoint} failed with ${details.resultCode}/${details.resultSubcode}: ` +
+        details.resultMsg,
+      { ...options, status: details.status },
+    );
+    this.endpoint = details.endpoint;
+    this.resultCode = details.resultCode;
+    this.resultSubcode = details.resultSubcode;
+    this.resultMsg = details.resultMsg;
+  }
+}
+
+/** Where an S3 failure happened. */
+export interface StorageErrorDetails extends ServiceErrorOptions {
+  /** The S3 operation, e.g. `PutObject`. */
+  operation: string;
+  /** The bucket. */
+  bucket: string;
+  /** The object key or prefix, when the operation had one. */
+  key?: string;
+  /** The S3 error code, e.g. `NoSuchKey`, `AccessDenied`. */
+  code?: string;
+}
+
+/**
+ * An S3 operation failed. `bucket`, `key` and `code` say where and why.
+ */
+export class StorageError extends ServiceError {
+  /** The S3 operation, e.g. `PutObject`. */
+  readonly operation: string;
+  /** The bucket. */
+  readonly bucket: string;
+  /** The object key or prefix, when the operation had one. */
+  readonly key: string | undefined;
+  /** The S3 error code, e.g. `NoSuchKey`, when S3 gave one. */
+  readonly code: string | undefined;
+
+  constructor(message: string, details: StorageErrorDetails) {
+    super("s3", message, details);
+    this.operation = details.operation;
+    this.bucket = details.bucket;
+    this.key = details.key;
+    this.code = details.code;
+  }
+}
+
+/**
+ * Something asked for does not exist: a model, a version, an object. `kind` names what.
+ */
+export class NotFoundError extends AipModelError {
+  /** What was looked for: "model", "version", "project", "object", ... */
+  readonly kind: string;
+  /** The name or id that was looked for. */
+  readonly identifier: string;
+
+  constructor(
+    kind: string,
+    identifier: string,
+    message: string,
+    options: AipModelErrorOptions = {},
+  ) {
+    super(message, options);
+    this.kind = kind;
+    this.identifier = identifier;
+  }
+}
