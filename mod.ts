@@ -22,5 +22,42 @@ export {
   TimeoutError,
   ValidationError,
 } from "./src/errors.ts";
-export { DEFAULT_RETRY, type RetryOptions } from "./src/http/retry.ts";
+export { DEFAULT_RETRY, type ResolvedRetryOptions, type RetryOptions } from "./src/http/retry.ts";
 export type { FetchLike } from "./src/http/fetch.ts";
+export type { Logger } from "./src/logger.ts";
+
+export { type CallOptions, type ClearMLCaller, ClearMLClient } from "./src/clearml/client.ts";
+export type { ClearMLClientOptions } from "./src/clearml/options.ts";
+export { ProjectsAPI } from "./src/clearml/projects.ts";
+export type {
+  CreateProjectOptions,
+  DeleteProjectOptions,
+  ProjectListOptions,
+} from "./src/clearml/projects.ts";
+export { ModelsAPI } from "./src/clearml/models.ts";
+export type {
+  CreateModelOptions,
+  DeleteModelOptions,
+  EditUriOptions,
+  FindModelOptions,
+  ModelListOptions,
+  UpdateModelOptions,
+} from "./src/clearml/model_options.ts";
+export type {
+  ListOptions,
+  MetadataInput,
+  MetadataItem,
+  Model,
+  OperationOptions,
+  Project,
+} from "./src/clearml/types.ts";
+export { metadataItems, metadataValues } from "./src/clearml/metadata.ts";
+export { exactNameRegex } from "./src/clearml/regex.ts";
+
+export {
+  fetchUserCredentials,
+  type FetchUserCredentialsOptions,
+  type UserCredentials,
+} from "./src/platform/credentials.ts";
+export { checkUserManagementHealth } from "./src/platform/health.ts";
+export type { UserManagementOptions } from "./src/platform/options.ts";

@@ -27,6 +27,7 @@ export interface AipModelErrorOptions {
  * ```
  */
 export class AipModelError extends Error {
+  /** Creates an error with its message and, optionally, the failure that caused it. */
   constructor(message: string, options: AipModelErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
@@ -50,6 +51,7 @@ export class ValidationError extends AipModelError {
   /** What would have been accepted. */
   readonly expected: string;
 
+  /** `field` names the wrong option; `expected` says what would be accepted. */
   constructor(field: string, expected: string, options: AipModelErrorOptions = {}) {
     super(`Invalid ${field}: ${expected}`, options);
     this.field = field;
@@ -73,6 +75,7 @@ export class ServiceError extends AipModelError {
   /** The HTTP status of the answer, absent when no answer came. */
   readonly status: number | undefined;
 
+  /** `service` names the service that failed; `options.status` is its HTTP status. */
   constructor(service: ServiceName, message: string, options: ServiceErrorOptions = {}) {
     super(message, options);
     this.service = service;
@@ -97,6 +100,7 @@ export class TimeoutError extends ServiceError {
   /** The limit that was exceeded, in milliseconds. */
   readonly timeoutMs: number;
 
+  /** `timeoutMs` is the limit that was exceeded. */
   constructor(
     service: ServiceName,
     message: string,
@@ -136,6 +140,7 @@ export class ClearMLError extends ServiceError {
   /** `meta.result_msg`. */
   readonly resultMsg: string;
 
+  /** Builds the message from the server's codes and message. */
   constructor(details: ClearMLErrorDetails, options: AipModelErrorOptions = {}) {
     super(
       "clearml",
@@ -175,6 +180,7 @@ export class StorageError extends ServiceError {
   /** The S3 error code, e.g. `NoSuchKey`, when S3 gave one. */
   readonly code: string | undefined;
 
+  /** `details` says which operation, bucket and key failed, and the S3 code. */
   constructor(message: string, details: StorageErrorDetails) {
     super("s3", message, details);
     this.operation = details.operation;
@@ -193,6 +199,7 @@ export class NotFoundError extends AipModelError {
   /** The name or id that was looked for. */
   readonly identifier: string;
 
+  /** `kind` says what was looked for, `identifier` its name or id. */
   constructor(
     kind: string,
     identifier: string,

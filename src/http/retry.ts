@@ -13,6 +13,8 @@
  * @module
  */
 
+import { ValidationError } from "../errors.ts";
+
 /** How a client retries. Every field has a default, applied by {@link resolveRetryOptions}. */
 export interface RetryOptions {
   /**
@@ -49,7 +51,7 @@ export function resolveRetryOptions(options: RetryOptions = {}): ResolvedRetryOp
     const value = options[key];
     if (value === undefined) continue;
     if (!Number.isFinite(value) || value < 0) {
-      throw new RangeError(`retry.${key} must be a finite number >= 0, got ${value}`);
+      throw new ValidationError(`retry.${key}`, `expected a finite number >= 0, got ${value}`);
     }
     resolved[key] = value;
   }

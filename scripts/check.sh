@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The static checks: formatting, lint, type check of every entry point, and the JSR dry run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/node_modules/.bin:$PATH"
+
+deno fmt --check
+deno lint
+deno check mod.ts scripts/ stack/ tests/ examples/
+# Every public symbol documented, and every @example in the docs type-checks.
+deno doc --lint mod.ts
+deno check --doc mod.ts src/
+if grep -rnE '\bDeno\.' src/ mod.ts; then
+  echo "library code must not use Deno.* (it runs on Node and Bun too)" >&2
+  exit 1
+fi
+deno publish --dry-run --allow-dirty --quiet

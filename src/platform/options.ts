@@ -1,0 +1,104 @@
+/**
+ * The options every call to the user-management API takes, with their defaults.
+ *
+ * @module
+ */
+
+import type { FetchLike } from "../http/fetch.ts";
+import { normalizeBaseUrl, resolveFetch, resolveTimeoutMs } from "../http/options.ts";
+import {
+  type ResolvedRetryOptions,
+  resolveRetryOptions,
+  type RetryOptions,
+} from "../http/retry.ts";
+
+/**
+ * Where the user-management API is and how to call it.
+ *
+ * @example
+ * ```ts
+ * import type { UserManagementOptions } from "./options.ts";
+ * const options: UserManagementOptions = {
+ *   userManagementApi: "http://127.0.0.1:8090",
+ *   timeoutMs: 10_000,
+ * };
+ * ```
+ */
+export interface UserManagementOptions {
+  /** The API's base URL (`USER_MANAGEMENT_API`); trailing slashes are ignored. */
+  userManagementApi: string;
+  /**
+   * The fetch used for the request.
+   * @default globalThis.fetch
+   */
+  fetch?: FetchLike | undefined;
+  /**
+   * The time limit of one HTTP attempt, in milliseconds.
+   * @default 30000
+   */
+  timeoutMs?: number | undefined;
+  /**
+   * The retry policy (see `src/http/retry.ts`); the calls are reads, so every failure that
+   * policy names is retried.
+   * @default DEFAULT_RETRY
+   */
+  retry?: RetryOptions | undefined;
+  /** Aborts the call, its retries and its waits. */
+  signal?: AbortSignal | undefined;
+}
+
+/** {@link UserManagementOptions} checked, with the defaults applied. */
+export interface ResolvedUserManagementOptions {
+  /** The base URL without a trailing slash. */
+  baseUrl: string;
+  /** The fetch. */
+  fetch: FetchLike;
+  /** Per-attempt limit. */
+  timeoutMs: number;
+  /** The retry policy. */
+  retry: ResolvedRetryOptions;
+  /** The caller's signal. */
+  signal: AbortSignal | undefined;
+}
+
+/**
+ * Checks {@link UserManagementOptions} and applies the defaults; a wrong value is a
+ * `ValidationError` naming the option.
+ *
+ * @example
+ * ```ts
+ * import { resolveUserManagementOptions } from "./options.ts";
+ * const resolved = resolveUserManagementOptions({ userManagementApi: "http://h:8090/api/" });
+ * console.assert(resolved.baseUrl === "http://h:8090/api");
+ * ```
+ */
+export function resolveUserManagementOptions(
+  options: UserManagementOptions,
+): ResolvedUserManagementOptions {
+  return {
+    baseUrl: normalizeBaseUrl("userManagementApi", options.userManagementApi),
+    fetch: resolveFetch(options.fetch),
+    timeoutMs: resolveTimeoutMs(options.timeoutMs),
+    retry: resolveRetryOptions(options.retry),
+    signal: options.signal,
+  };
+}
+
+/**
+ * A short, single-line excerpt of a response body for an error message, with the given
+ * secrets blanked out.
+ *
+ * @example
+ * ```ts
+ * import { excerpt } from "./options.ts";
+ * console.assert(excerpt("<h1>Bad   token abcd</h1>", ["abcd"]) === '"Bad token ***"');
+ * ```
+ */
+export function excerpt(text: string, secrets: readonly string[], limit = 200): string {
+  let squeezed = text.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim();
+  for (const secret of secrets) {
+    if (secret.length >= 4) squeezed = squeezed.split(secret).join("***");
+  }
+  if (squeezed === "") return "an empty body";
+  return JSON.stringify(squeezed.length > limit ? `${squeezed.slice(0, limit)}…` : squeezed);
+}
