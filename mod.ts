@@ -61,3 +61,21 @@ export {
 } from "./src/platform/credentials.ts";
 export { checkUserManagementHealth } from "./src/platform/health.ts";
 export type { UserManagementOptions } from "./src/platform/options.ts";
+
+export { S3Storage, type S3StorageOptions, type SignalOptions } from "./src/storage/storage.ts";
+export type { S3ConnectionOptions } from "./src/storage/client.ts";
+export type { PutFileOptions } from "./src/storage/upload.ts";
+export type { PutBytesOptions, PutStreamOptions } from "./src/storage/put.ts";
+export type { GetFileOptions } from "./src/storage/download.ts";
+export type { GetBytesOptions, GetStreamOptions } from "./src/storage/read.ts";
+export type { ListOptions as StorageListOptions } from "./src/storage/list.ts";
+export type { DeleteOptions } from "./src/storage/delete.ts";
+export type { CopyOptions } from "./src/storage/copy.ts";
+export type { PartOptions } from "./src/storage/options.ts";
+export type { ObjectAttributes } from "./src/storage/multipart.ts";
+export type { ObjectHead, StoredObject, TransferResult } from "./src/storage/objects.ts";
+export type {
+  StorageProgressEvent,
+  StorageProgressListener,
+  StorageTransferKind,
+} from "./src/storage/progress.ts";

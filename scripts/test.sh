@@ -17,7 +17,7 @@ mapfile -t files < <(ls tests/*_test.ts)
 echo "== deno test (${#files[@]} files)"
 deno test -A "${files[@]}"
 echo "== bun test"
-bun test "${files[@]/#/./}"
+bun test --timeout 120000 "${files[@]/#/./}"
 echo "== node --test"
 node --import tsx --test "${files[@]}"
 echo "== examples"

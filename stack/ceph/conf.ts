@@ -110,6 +110,11 @@ export function cephConf(options: CephConfOptions): string {
     `[${RGW_NAME}]`,
     `rgw_frontends = beast endpoint=127.0.0.1:${options.rgwPort}`,
     `rgw_data = ${dir}/rgw`,
+    // Deleted objects are garbage-collected seconds later instead of hours: on memstore their
+    // bytes stay in the OSD's memory until then, and the tests delete everything they write.
+    "rgw_gc_obj_min_wait = 5",
+    "rgw_gc_processor_period = 10",
+    "rgw_gc_processor_max_time = 10",
     `pid_file = ${dir}/run/$name.pid`,
     `admin_socket = ${dir}/run/$name.asok`,
     "",

@@ -1,0 +1,138 @@
+/**
+ * The life of one multipart upload (or multipart copy): create it, run its parts, complete it,
+ * and abort it on any failure or abort so that no unfinished upload is left to hold storage.
+ *
+ * @module
+ */
+
+import {
+  AbortMultipartUploadCommand,
+  type CompletedPart,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+} from "@aws-sdk/client-s3";
+import { StorageError } from "../errors.ts";
+import type { StorageContext } from "./client.ts";
+import { call } from "./call.ts";
+import { BoundedGroup } from "./pool.ts";
+
+/** What a new object is created with. */
+export interface ObjectAttributes {
+  /** The `Content-Type` stored with the object. */
+  contentType?: string;
+  /** User metadata (`x-amz-meta-*`), stored with the object. */
+  metadata?: Record<string, string>;
+}
+
+/** Turns {@link ObjectAttributes} into the SDK's input fields. */
+export function attributeFields(
+  attributes: ObjectAttributes,
+): { ContentType?: string; Metadata?: Record<string, string> } {
+  return {
+    ...(attributes.contentType === undefined ? {} : { ContentType: attributes.contentType }),
+    ...(attributes.metadata === undefined ? {} : { Metadata: attributes.metadata }),
+  };
+}
+
+/** One multipart upload in progress, given to the code that sends its parts. */
+export interface MultipartSession {
+  /** The upload id radosgw gave. */
+  uploadId: string;
+  /** Records a finished part (any order). */
+  partDone(partNumber: number, etag: string | undefined): void;
+  /** The group running the parts: bounded, failing fast, aborted with the caller's signal. */
+  group: BoundedGroup;
+}
+
+/** How long the clean-up AbortMultipartUpload may take; it must run even after an abort. */
+const ABORT_TIMEOUT_MS = 30_000;
+
+/**
+ * Creates a multipart upload of `key`, lets `sendParts` add its parts to the session's group,
+ * completes it, and aborts it if anything fails (including the caller's abort). The error thrown
+ * is the first failure, or the signal's reason.
+ */
+export async function runMultipart(
+  context: StorageContext,
+  key: string,
+  options: ObjectAttributes & { concurrency: number; signal?: AbortSignal | undefined },
+  sendParts: (session: MultipartSession) => Promise<void>,
+): Promise<void> {
+  const { signal } = options;
+  const created = await call(
+    context,
+    { operation: "CreateMultipartUpload", key },
+    signal,
+    (send) =>
+      context.client.send(
+        new CreateMultipartUploadCommand({
+          Bucket: context.bucket,
+          Key: key,
+          ...attributeFields(options),
+        }),
+        send,
+      ),
+  );
+  const uploadId = created.UploadId;
+  if (uploadId === undefined || uploadId === "") {
+    throw new StorageError(`S3 CreateMultipartUpload on s3://${context.bucket}/${key} gave no id`, {
+      operation: "CreateMultipartUpload",
+      bucket: context.bucket,
+      key,
+    });
+  }
+  const parts: CompletedPart[] = [];
+  const group = new BoundedGroup(options.concurrency, signal);
+  try {
+    try {
+      await sendParts({
+        uploadId,
+        group,
+        partDone: (PartNumber, ETag) =>
+          parts.push(ETag === undefined ? { PartNumber } : { PartNumber, ETag }),
+      });
+    } catch (error) {
+      group.fail(error);
+    }
+    await group.done();
+    parts.sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
+    await call(
+      context,
+      { operation: "CompleteMultipartUpload", key },
+      signal,
+      (send) =>
+        context.client.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: context.bucket,
+            Key: key,
+            UploadId: uploadId,
+            MultipartUpload: { Parts: parts },
+          }),
+          send,
+        ),
+    );
+  } catch (error) {
+    await abortMultipart(context, key, uploadId);
+    throw error;
+  }
+}
+
+/**
+ * Aborts a multipart upload, ignoring the caller's signal (the clean-up must happen even when the
+ * caller aborted) but bounded in time. A failure here is swallowed: the original failure is the
+ * one to report, and an unfinished upload left behind is visible in ListMultipartUploads.
+ */
+export async function abortMultipart(
+  context: StorageContext,
+  key: string,
+  uploadId: string,
+): Promise<void> {
+  try {
+    await context.client.send(
+      new AbortMultipartUploadCommand({ Bucket: context.bucket, Key: key, UploadId: uploadId }),
+      { abortSignal: AbortSignal.timeout(ABORT_TIMEOUT_MS) },
+    );
+  } catch {
+    // Reported through the original error; see the function's documentation.
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * Small or streamed content without a file: bytes or a string in one PutObject, and a stream of
+ * unknown length cut into parts. A stream shorter than one part becomes one PutObject; a longer
+ * one a multipart upload holding at most `concurrency + 2` parts in memory, aborted on failure.
+ * Bodies here are in memory, so the SDK itself retries them under the SDK's policy.
+ *
+ * @module
+ */
+
+import { PutObjectCommand, UploadPartCommand } from "@aws-sdk/client-s3";
+import { concatBytes } from "./bytes.ts";
+import type { StorageContext } from "./client.ts";
+import { call } from "./call.ts";
+import { attributeFields, type ObjectAttributes, runMultipart } from "./multipart.ts";
+import { cleanEtag, type TransferResult } from "./objects.ts";
+import { type PartOptions, resolvePartOptions } from "./options.ts";
+import { progressCounter, type StorageProgressListener } from "./progress.ts";
+
+/** Options of {@link putBytes}. */
+export interface PutBytesOptions extends ObjectAttributes {
+  /** Stops the upload. */
+  signal?: AbortSignal;
+}
+
+/** Options of {@link putStream}. */
+export interface PutStreamOptions extends PartOptions, ObjectAttributes {
+  /** Stops the upload; an unfinished multipart upload is then aborted and the stream cancelled. */
+  signal?: AbortSignal;
+  /** Receives the bytes sent so far; `totalBytes` is unknown (undefined). */
+  onProgress?: StorageProgressListener;
+}
+
+/** Stores `data` (a string is stored as UTF-8) at `key` with one PutObject. *
+ * @example
+ * ```ts ignore
+ * await putBytes(context, "_models/abc/v1/manifest.json", JSON.stringify({ files: [] }), {
+ *   contentType: "application/json",
+ * });
+ * ```
+ */
+export async function putBytes(
+  context: StorageContext,
+  key: string,
+  data: Uint8Array | string,
+  options: PutBytesOptions = {},
+): Promise<TransferResult> {
+  const body = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  const output = await call(
+    context,
+    { operation: "PutObject", key },
+    options.signal,
+    (send) =>
+      context.client.send(
+        new PutObjectCommand({
+          Bucket: context.bucket,
+          Key: key,
+          Body: body,
+          ContentLength: body.length,
+          ...attributeFields(options),
+        }),
+        send,
+      ),
+  );
+  return { bucket: context.bucket, key, size: body.length, etag: cleanEtag(output.ETag) };
+}
+
+/** Stores a stream of unknown length at `key`; see the module documentation. *
+ * @example
+ * ```ts ignore
+ * const response = await fetch("https://example.com/model.bin");
+ * await putStream(context, "_models/abc/v1/model.bin", response.body!);
+ * ```
+ */
+export async function putStream(
+  context: StorageContext,
+  key: string,
+  stream: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
+  options: PutStreamOptions = {},
+): Promise<TransferResult> {
+  const { partSize, concurrency } = resolvePartOptions(options);
+  const { signal } = options;
+  const progress = progressCounter(options.onProgress, {
+    kind: "upload",
+    bucket: context.bucket,
+    key,
+    totalBytes: undefined,
+  });
+  const parts = rechunk(iterate(stream), partSize);
+  try {
+    const first = await parts.next();
+    const second = first.done ? first : await parts.next();
+    if (second.done) {
+      const only = first.done ? new Uint8Array(0) : first.value;
+      const result = await putBytes(context, key, only, options);
+      progress(only.length);
+      return result;
+    }
+    let size = 0;
+    await runMultipart(context, key, { ...options, concurrency, signal }, async (session) => {
+      let partNumber = 0;
+      const send = (body: Uint8Array) => {
+        const number = ++partNumber;
+        size += body.length;
+        return session.group.add(async (partSignal) => {
+          const output = await call(
+            context,
+            { operation: "UploadPart", key },
+            partSignal,
+            (send) =>
+              context.client.send(
+                new UploadPartCommand({
+                  Bucket: context.bucket,
+                  Key: key,
+                  UploadId: session.uploadId,
+                  PartNumber: number,
+                  Body: body,
+                  ContentLength: body.length,
+                }),
+                send,
+              ),
+          );
+          session.partDone(number, output.ETag);
+          progress(body.length);
+        });
+      };
+      await send(first.value);
+      await send(second.value);
+      for (;;) {
+        session.group.signal.throwIfAborted();
+        const next = await parts.next();
+        if (next.done) break;
+        await send(next.value);
+      }
+    });
+    return { bucket: context.bucket, key, size, etag: undefined };
+  } finally {
+    await parts.return(undefined);
+  }
+}
+
+async function* iterate(
+  stream: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
+  if (!(stream instanceof ReadableStream)) {
+    yield* stream;
+    return;
+  }
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
+}
+
+/** Re-cuts a byte stream into parts of exactly `size` bytes (the last may be shorter). */
+async function* rechunk(
+  source: AsyncIterable<Uint8Array>,
+  size: number,
+): AsyncGenerator<Uint8Array> {
+  let pending: Uint8Array[] = [];
+  let length = 0;
+  for await (const chunk of source) {
+    for (let offset = 0; offset < chunk.length;) {
+      const take = Math.min(size - length, chunk.length - offset);
+      pending.push(chunk.subarray(offset, offset + take));
+      length += take;
+      offset += take;
+      if (length === size) {
+        yield concatBytes(pending, length);
+        pending = [];
+        length = 0;
+      }
+    }
+  }
+  if (length > 0) yield concatBytes(pending, length);
+}

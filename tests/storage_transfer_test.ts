@@ -1,0 +1,145 @@
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { readdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { StorageProgressEvent } from "../src/storage/progress.ts";
+import type { S3Storage } from "../src/storage/storage.ts";
+import {
+  cleanPrefix,
+  keysUnder,
+  MiB,
+  platformStorage,
+  removeDir,
+  sha256,
+  sha256File,
+  tempDir,
+  uniquePrefix,
+  writeRandomFile,
+} from "./_storage.ts";
+
+/** Bun ignores a describe() timeout and defaults to 5 s a test: each test states its own. */
+const SLOW = { timeout: 120_000 };
+/** Small parts so that multipart paths run on a few MiB. */
+const SMALL_PARTS = { multipartThreshold: 5 * MiB, partSize: 5 * MiB, concurrency: 3 };
+const SMALL_RANGES = { parallelThreshold: 5 * MiB, partSize: 5 * MiB, concurrency: 3 };
+
+describe("S3Storage transfers on radosgw", SLOW, () => {
+  let storage: S3Storage;
+  let prefix: string;
+  let dir: string;
+
+  before(async () => {
+    storage = platformStorage();
+    prefix = uniquePrefix("transfer");
+    dir = await tempDir();
+  });
+
+  after(async () => {
+    if (storage === undefined) return; // the stack was not up: before() failed and said so
+    await cleanPrefix(storage, prefix);
+    storage.close();
+    await removeDir(dir);
+  });
+
+  it(
+    "putFile() then getFile() round-trips a small file with its type and metadata",
+    SLOW,
+    async () => {
+      const source = join(dir, "small.bin");
+      const digest = await writeRandomFile(source, 3000);
+      const key = `${prefix}small.bin`;
+      const put = await storage.putFile(source, key, {
+        contentType: "application/x-test",
+        metadata: { origin: "unit" },
+      });
+      assert.equal(put.size, 3000);
+      assert.match(put.etag ?? "", /^[0-9a-f]{32}$/);
+      const head = await storage.head(key);
+      assert.equal(head?.size, 3000);
+      assert.equal(head?.contentType, "application/x-test");
+      assert.deepEqual(head?.metadata, { origin: "unit" });
+      const target = join(dir, "out", "nested", "small.bin");
+      await storage.getFile(key, target);
+      assert.equal(await sha256File(target), digest);
+    },
+  );
+
+  it(
+    "multipart upload and ranged parallel download of 40 MiB are byte-identical",
+    SLOW,
+    async () => {
+      const source = join(dir, "big.bin");
+      const digest = await writeRandomFile(source, 40 * MiB + 123);
+      const key = `${prefix}big.bin`;
+      const events: StorageProgressEvent[] = [];
+      await storage.putFile(source, key, { ...SMALL_PARTS, onProgress: (e) => events.push(e) });
+      assert.equal(events.at(-1)?.transferredBytes, 40 * MiB + 123);
+      assert.ok(events.every((event) => event.totalBytes === 40 * MiB + 123));
+      const head = await storage.head(key);
+      assert.match(head?.etag ?? "", /-9$/, "9 parts of 5 MiB");
+      const target = join(dir, "big.out");
+      let downloaded = 0;
+      await storage.getFile(key, target, {
+        ...SMALL_RANGES,
+        onProgress: (event) => (downloaded = event.transferredBytes),
+      });
+      assert.equal(downloaded, 40 * MiB + 123);
+      assert.equal(await sha256File(target), digest);
+      assert.deepEqual((await readdir(dir)).sort(), ["big.bin", "big.out", "out", "small.bin"]);
+    },
+  );
+
+  it("round-trips a 0-byte file", SLOW, async () => {
+    const source = join(dir, "empty.bin");
+    await writeFile(source, new Uint8Array(0));
+    const key = `${prefix}empty.bin`;
+    assert.equal((await storage.putFile(source, key)).size, 0);
+    assert.equal((await storage.head(key))?.size, 0);
+    const target = join(dir, "empty.out");
+    await storage.getFile(key, target);
+    assert.equal(await sha256File(target), sha256(new Uint8Array(0)));
+    await removeDir(target);
+  });
+
+  it("handles keys with unicode, spaces and URL-special characters", SLOW, async () => {
+    const key = `${prefix}dossier é/模型 file+1 %20&=?.bin`;
+    const source = join(dir, "unicode.bin");
+    const digest = await writeRandomFile(source, 6 * MiB);
+    await storage.putFile(source, key, SMALL_PARTS);
+    assert.equal(await storage.exists(key), true);
+    assert.deepEqual(await keysUnder(storage, `${prefix}dossier é/`), [key]);
+    const target = join(dir, "ünicode out.bin");
+    await storage.getFile(key, target, SMALL_RANGES);
+    assert.equal(await sha256File(target), digest);
+    await removeDir(target);
+  });
+
+  it("putBytes(), putStream() and getBytes()/getStream() round-trip content", SLOW, async () => {
+    const key = `${prefix}doc.json`;
+    await storage.putBytes(key, '{"a":1}', { contentType: "application/json" });
+    assert.equal(new TextDecoder().decode(await storage.getBytes(key)), '{"a":1}');
+    await assert.rejects(storage.getBytes(key, { maxBytes: 3 }), /more than the 3 allowed/);
+
+    const chunks = Array.from({ length: 12 }, (_, i) => new Uint8Array(MiB + 7).fill(i));
+    const expected = sha256(Buffer.concat(chunks));
+    const streamKey = `${prefix}stream.bin`;
+    const stream = ReadableStream.from(chunks);
+    const put = await storage.putStream(streamKey, stream, { partSize: 5 * MiB });
+    assert.equal(put.size, 12 * (MiB + 7));
+    assert.match((await storage.head(streamKey))?.etag ?? "", /-3$/);
+    const back = await storage.getStream(streamKey);
+    const parts: Uint8Array[] = [];
+    for await (const chunk of back) parts.push(chunk);
+    assert.equal(sha256(Buffer.concat(parts)), expected);
+
+    const ranged = await storage.getStream(streamKey, { range: { start: MiB + 7, end: MiB + 9 } });
+    const bytes: Uint8Array[] = [];
+    for await (const chunk of ranged) bytes.push(chunk);
+    assert.deepEqual([...Buffer.concat(bytes)], [1, 1, 1]);
+
+    const shortKey = `${prefix}short.bin`;
+    await storage.putStream(shortKey, ReadableStream.from([new Uint8Array([1, 2, 3])]));
+    assert.deepEqual([...await storage.getBytes(shortKey)], [1, 2, 3]);
+  });
+});
