@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: static checks, then the local platform stack (real radosgw, the
 # ClearML-compatible server, the user-management API) is started, the same test files run under
-# Deno, Bun and Node, and the stack is stopped whatever happened.
+# Deno, Bun and Node, the examples run against the stack, and the stack is stopped whatever
+# happened. The last line is the Node run's count, "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
@@ -10,15 +11,27 @@ export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 
 bash scripts/check.sh
 
+summary=""
+finish() {
+  local status=$?
+  deno run -A scripts/stack.ts down || status=1
+  [ -n "$summary" ] && echo "$summary"
+  exit "$status"
+}
 deno run -A scripts/stack.ts up
-trap 'deno run -A scripts/stack.ts down' EXIT
+trap finish EXIT
 
 mapfile -t files < <(ls tests/*_test.ts)
 echo "== deno test (${#files[@]} files)"
 deno test -A "${files[@]}"
 echo "== bun test"
 bun test --timeout 120000 "${files[@]/#/./}"
-echo "== node --test"
-node --import tsx --test "${files[@]}"
 echo "== examples"
 deno run -A --env-file=.stack/env examples/platform_clients.ts
+echo "== node --test"
+node_log=$(mktemp)
+node --import tsx --test "${files[@]}" | tee "$node_log"
+passed=$(grep -E '^# pass [0-9]+' "$node_log" | awk '{print $3}')
+failed=$(grep -E '^# fail [0-9]+' "$node_log" | awk '{print $3}')
+rm -f "$node_log"
+summary="${passed:-0} passed, ${failed:-0} failed"
