@@ -37,7 +37,7 @@ export type {
 export { ModelsAPI } from "./src/clearml/models.ts";
 export type {
   CreateModelOptions,
-  DeleteModelOptions,
+  DeleteModelOptions as ClearMLDeleteModelOptions,
   EditUriOptions,
   FindModelOptions,
   ModelListOptions,
@@ -79,3 +79,31 @@ export type {
   StorageProgressListener,
   StorageTransferKind,
 } from "./src/storage/progress.ts";
+
+export { MLOpsManager, type MLOpsManagerOptions } from "./src/registry/manager.ts";
+export type { ConnectOptions } from "./src/registry/connect_options.ts";
+export type { AddModelOptions, SourceType } from "./src/registry/add_model.ts";
+export type { GetModelOptions, GetModelResult } from "./src/registry/get_model.ts";
+export type { ModelSummary } from "./src/registry/list_models.ts";
+export type { ModelInfo, ModelVersionInfo } from "./src/registry/model_info.ts";
+export type { DeleteModelOptions } from "./src/registry/delete_model.ts";
+export type {
+  TransferEvent,
+  TransferFileState,
+  TransferListener,
+  TransferTotals,
+} from "./src/registry/progress.ts";
+export type { ModelSource, SourceFile } from "./src/registry/source.ts";
+export type {
+  BackendCallOptions,
+  HeldLock,
+  MetadataStore,
+  ModelEntity,
+  ObjectEntry,
+  ObjectStore,
+  RegistryBackend,
+  TransferCallOptions,
+  TypedValue,
+} from "./src/registry/backend.ts";
+export type { VersionInfo, VersionsMap } from "./src/registry/format.ts";
+export { type LocalBackendOptions, openLocalBackend } from "./src/local/backend.ts";

@@ -1,0 +1,178 @@
+/**
+ * The object half of the embedded registry: each object is a file under
+ * `objects/<bucket>/<key>`, written through a temporary file renamed when complete, so that a
+ * listing never shows a partial object.
+ *
+ * @module
+ */
+
+import { createReadStream, createWriteStream } from "node:fs";
+import { copyFile, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import type {
+  BackendCallOptions,
+  ObjectEntry,
+  ObjectStore,
+  TransferCallOptions,
+} from "../registry/backend.ts";
+import { progressCounter } from "../storage/progress.ts";
+import { AipModelError } from "../errors.ts";
+import { isErrorCode, isTempName, tempPathFor } from "./fs.ts";
+
+/** The object store of a registry folder. */
+export class LocalObjectStore implements ObjectStore {
+  readonly bucket: string;
+  readonly #root: string;
+
+  /** Objects live under `{objectsDir}/{bucket}/`. */
+  constructor(objectsDir: string, bucket: string) {
+    this.bucket = bucket;
+    this.#root = join(objectsDir, bucket);
+  }
+
+  async putFile(path: string, key: string, options?: TransferCallOptions): Promise<number> {
+    const target = this.#pathOf(key);
+    const count = progressCounter(options?.onProgress, {
+      kind: "upload",
+      bucket: this.bucket,
+      key,
+      totalBytes: (await stat(path)).size,
+    });
+    return await streamInto(path, target, count, options?.signal);
+  }
+
+  async getFile(key: string, destination: string, options?: TransferCallOptions): Promise<number> {
+    const source = this.#pathOf(key);
+    const info = await stat(source).catch((error: unknown) => {
+      throw new AipModelError(`No object ${key} in the local registry`, { cause: error });
+    });
+    const count = progressCounter(options?.onProgress, {
+      kind: "download",
+      bucket: this.bucket,
+      key,
+      totalBytes: info.size,
+    });
+    return await streamInto(source, destination, count, options?.signal);
+  }
+
+  async *list(prefix: string, options?: BackendCallOptions): AsyncIterable<ObjectEntry> {
+    // Walk only the deepest folder the prefix names; the rest of the prefix filters names.
+    const slash = prefix.lastIndexOf("/");
+    const folder = slash < 0 ? "" : prefix.slice(0, slash + 1);
+    const start = folder === "" ? this.#root : this.#pathOf(folder.slice(0, -1));
+    const keys: ObjectEntry[] = [];
+    await walk(start, folder, keys, options?.signal);
+    keys.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    for (const entry of keys) if (entry.key.startsWith(prefix)) yield entry;
+  }
+
+  async deletePrefix(prefix: string, options?: BackendCallOptions): Promise<number> {
+    const folder = prefix.endsWith("/") ? prefix : `${prefix}/`;
+    const entries: ObjectEntry[] = [];
+    for await (const entry of this.list(folder, options)) entries.push(entry);
+    await rm(this.#pathOf(folder.slice(0, -1)), { recursive: true, force: true });
+    return entries.length;
+  }
+
+  async copy(
+    sourceKey: string,
+    destinationKey: string,
+    options?: BackendCallOptions,
+  ): Promise<void> {
+    options?.signal?.throwIfAborted();
+    const target = this.#pathOf(destinationKey);
+    await mkdir(dirname(target), { recursive: true });
+    const temp = tempPathFor(target);
+    try {
+      await copyFile(this.#pathOf(sourceKey), temp);
+      await rename(temp, target);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+  }
+
+  async exists(key: string, options?: BackendCallOptions): Promise<boolean> {
+    options?.signal?.throwIfAborted();
+    try {
+      return (await stat(this.#pathOf(key))).isFile();
+    } catch (error) {
+      if (isErrorCode(error, "ENOENT") || isErrorCode(error, "ENOTDIR")) return false;
+      throw error;
+    }
+  }
+
+  /** The file of `key`; keys that could leave the store's folder are refused. */
+  #pathOf(key: string): string {
+    const segments = key.split("/");
+    for (const segment of segments) {
+      if (
+        segment === "" || segment === "." || segment === ".." || segment.includes("\\") ||
+        segment.includes("\0") || isTempName(segment)
+      ) {
+        throw new AipModelError(`Refusing the object key ${JSON.stringify(key)}`);
+      }
+    }
+    return join(this.#root, ...segments);
+  }
+}
+
+async function walk(
+  dir: string,
+  keyPrefix: string,
+  out: ObjectEntry[],
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  signal?.throwIfAborted();
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    if (isErrorCode(error, "ENOENT") || isErrorCode(error, "ENOTDIR")) return;
+    throw error;
+  }
+  for (const entry of entries) {
+    if (isTempName(entry.name)) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      await walk(path, `${keyPrefix}${entry.name}/`, out, signal);
+    } else if (entry.isFile()) {
+      // A file removed between readdir and stat is simply no longer listed.
+      const size = await stat(path).then((info) => info.size, () => undefined);
+      if (size !== undefined) out.push({ key: `${keyPrefix}${entry.name}`, size });
+    }
+  }
+}
+
+/** Streams `source` into `target` through a temporary file; returns the bytes written. */
+async function streamInto(
+  source: string,
+  target: string,
+  count: (delta: number) => void,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  signal?.throwIfAborted();
+  await mkdir(dirname(target), { recursive: true });
+  const temp = tempPathFor(target);
+  let bytes = 0;
+  try {
+    await pipeline(
+      createReadStream(source),
+      async function* (chunks: AsyncIterable<Uint8Array>) {
+        for await (const chunk of chunks) {
+          bytes += chunk.length;
+          count(chunk.length);
+          yield chunk;
+        }
+      },
+      createWriteStream(temp, { flags: "wx" }),
+      ...(signal ? [{ signal }] : []),
+    );
+    await rename(temp, target);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+  return bytes;
+}

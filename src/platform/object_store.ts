@@ -1,0 +1,100 @@
+/**
+ * The platform's object store: the user's bucket through {@link S3Storage}, seen through the
+ * registry's {@link ObjectStore} interface.
+ *
+ * @module
+ */
+
+import type {
+  BackendCallOptions,
+  ObjectEntry,
+  ObjectStore,
+  TransferCallOptions,
+} from "../registry/backend.ts";
+import type { S3Storage } from "../storage/storage.ts";
+
+/**
+ * One S3 bucket as an {@link ObjectStore}. It does not own the storage: closing it is the
+ * caller's (the platform backend's) job.
+ *
+ * @example
+ * ```ts ignore
+ * import { S3Storage } from "../storage/storage.ts";
+ * import { S3ObjectStore } from "./object_store.ts";
+ * const objects = new S3ObjectStore(new S3Storage({ endpoint, accessKey, secretKey, bucket }));
+ * await objects.putFile("weights.bin", "_models/0123/v1/weights.bin");
+ * ```
+ */
+export class S3ObjectStore implements ObjectStore {
+  readonly #storage: S3Storage;
+
+  /** Wraps a storage; does not contact S3. */
+  constructor(storage: S3Storage) {
+    this.#storage = storage;
+  }
+
+  /** The bucket name. */
+  get bucket(): string {
+    return this.#storage.bucket;
+  }
+
+  /** Streams the local file `path` to `key`; returns the bytes stored. */
+  async putFile(path: string, key: string, options: TransferCallOptions = {}): Promise<number> {
+    const result = await this.#storage.putFile(path, key, transferOptions(options));
+    return result.size;
+  }
+
+  /** Downloads `key` to `destination` through a temporary file renamed when complete. */
+  async getFile(
+    key: string,
+    destination: string,
+    options: TransferCallOptions = {},
+  ): Promise<number> {
+    const result = await this.#storage.getFile(key, destination, transferOptions(options));
+    return result.size;
+  }
+
+  /** Every object whose key starts with `prefix`. */
+  async *list(
+    prefix: string,
+    options: BackendCallOptions = {},
+  ): AsyncGenerator<ObjectEntry, void, undefined> {
+    for await (const object of this.#storage.list(prefix, signalOnly(options))) {
+      yield { key: object.key, size: object.size };
+    }
+  }
+
+  /** Deletes the folder `prefix` and everything under it; returns how many objects went. */
+  deletePrefix(prefix: string, options: BackendCallOptions = {}): Promise<number> {
+    return this.#storage.deletePrefix(prefix, signalOnly(options));
+  }
+
+  /** Copies server-side inside the bucket. */
+  async copy(
+    sourceKey: string,
+    destinationKey: string,
+    options: BackendCallOptions = {},
+  ): Promise<void> {
+    await this.#storage.copy(sourceKey, destinationKey, signalOnly(options));
+  }
+
+  /** Whether exactly `key` exists (never a prefix match). */
+  exists(key: string, options: BackendCallOptions = {}): Promise<boolean> {
+    return this.#storage.exists(key, signalOnly(options));
+  }
+}
+
+// The storage options leave `undefined` out of their optional fields, so absent values are
+// omitted rather than passed along.
+function signalOnly(options: BackendCallOptions): { signal?: AbortSignal } {
+  return options.signal === undefined ? {} : { signal: options.signal };
+}
+
+function transferOptions(
+  options: TransferCallOptions,
+): { signal?: AbortSignal; onProgress?: NonNullable<TransferCallOptions["onProgress"]> } {
+  return {
+    ...signalOnly(options),
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+  };
+}

@@ -1,0 +1,205 @@
+/**
+ * `addModel`: uploads a version and makes it visible, in an order where a reader never sees a
+ * version without its files.
+ *
+ * The order of steps:
+ * 1. Validate every option (a {@link ValidationError} before anything is touched).
+ * 2. Find the model by exact name (the oldest wins). If there is none, create it with uri
+ *    `s3://placeholder`, then look the name up again: when another process created the same name
+ *    at the same time, the oldest survives and the newer one is deleted by its creator.
+ * 3. Upload. A NEW version name goes straight into `_models/{id}/{version}/` (nothing points
+ *    there until step 4, so it needs no staging and no copy; leftovers of a crashed call are
+ *    removed first). An EXISTING version (overwrite), and an automatic `_v<N>` (whose number is
+ *    only decided under the lock in step 4), go to a staging prefix
+ *    `_models/{id}/{version}_tmp_{rand}/`. The code file goes to `model.py` at the root.
+ * 4. Publish under the model's lock: read the entity, set this version's entry in `versions_map`
+ *    (path, size in MiB, created, haveModelPy, folderName, version_number), write the metadata,
+ *    then the uri; release; read back and re-apply the entry if a writer without the lock
+ *    clobbered it. This is the commit point: the version is now visible, with complete data.
+ * 5. Staged uploads only: delete the old `{version}/` objects (no longer referenced), copy staging
+ *    to `{version}/` server-side, re-point the entry to `{version}/` (under the lock), delete the
+ *    staging prefix. At every moment the metadata points at complete data; a failure here leaves
+ *    the version published at its staging path, and is logged as a warning, not thrown.
+ *
+ * A failure or an abort before the first metadata write of step 4 deletes what was uploaded,
+ * deletes the model entity if this call created it and no version was published into it
+ * meanwhile, and throws an
+ * {@link AipModelError} whose `cause` is the failure (an abort rethrows the signal's reason).
+ * Once that write has begun, the step is not abortable, and a failure keeps the objects (the
+ * version may be visible): metadata never points at deleted data.
+ *
+ * @module
+ */
+
+import { randomBytes } from "node:crypto";
+import { stat } from "node:fs/promises";
+import { AipModelError, ValidationError } from "../errors.ts";
+import { logOk, messageOf, type RegistryContext } from "./context.ts";
+import {
+  bytesToMiB,
+  createdStamp,
+  nextVersionNumber,
+  parseVersionsMap,
+  versionPrefix,
+} from "./format.ts";
+import { deleteIfEmpty, findOrCreateModel } from "./model_entity.ts";
+import type { TransferListener } from "./progress.ts";
+import { publishVersion } from "./publish.ts";
+import { localSource, type ModelSource } from "./source.ts";
+import { finishStaged } from "./staging.ts";
+import { type FileTask, runTransfer } from "./transfer.ts";
+import { validateModelName, validateVersion } from "./validate.ts";
+
+/** Where a version's files come from. */
+export type SourceType = "local" | "hf" | "s3";
+
+/** Options of `addModel`. */
+export interface AddModelOptions {
+  /** `"local"` (a folder or a single file); `"hf"` and `"s3"` come in a later release. */
+  sourceType: SourceType;
+  /** The model's name: 3+ characters, no `/`, `\`, `..`, control characters, `tmp_`/`_tmp_`/`#`. */
+  modelName: string;
+  /** The version name (not starting with `_`). @default the automatic `_v<N>` */
+  version?: string | undefined;
+  /** The folder (its contents at the version root) or single file to upload. */
+  sourcePath: string;
+  /** A file stored as `model.py` at the version root; must exist. */
+  codePath?: string | undefined;
+  /** Stops the upload; what was uploaded is removed. */
+  signal?: AbortSignal | undefined;
+  /** Receives per-file and total progress. */
+  onProgress?: TransferListener | undefined;
+}
+
+/** Validates the options and opens the source; throws a {@link ValidationError}. */
+async function openSource(options: AddModelOptions): Promise<ModelSource> {
+  const type: unknown = options.sourceType;
+  if (type === "hf" || type === "s3") {
+    throw new ValidationError("sourceType", `"local" ("${type}" is not supported yet)`);
+  }
+  if (type !== "local") throw new ValidationError("sourceType", `"local", "hf" or "s3"`);
+  if (typeof options.sourcePath !== "string" || options.sourcePath === "") {
+    throw new ValidationError("sourcePath", "the path of a folder or a file");
+  }
+  if (options.codePath !== undefined) {
+    const info = await stat(options.codePath).catch(() => undefined);
+    if (!info?.isFile()) {
+      throw new ValidationError("codePath", `an existing file (got ${options.codePath})`);
+    }
+  }
+  return await localSource(options.sourcePath);
+}
+
+/** Adds a version to a model (creating the model if needed); returns the model id. */
+export async function addModel(
+  context: RegistryContext,
+  options: AddModelOptions,
+): Promise<string> {
+  const modelName = validateModelName(options.modelName);
+  const version = options.version === undefined ? undefined : validateVersion(options.version);
+  const source = await openSource(options);
+  const { signal } = options;
+  const { objects } = context.backend;
+  let createdId: string | undefined;
+  let uploaded: string | undefined;
+  let writing = false;
+  let dataBytes = 0;
+  try {
+    signal?.throwIfAborted();
+    const { entity, created } = await findOrCreateModel(context, modelName, signal);
+    if (created) createdId = entity.id;
+    const map = parseVersionsMap(entity.metadata.versions_map);
+    const staged = version === undefined || map[version] !== undefined;
+    const name = version ?? `_v${nextVersionNumber(map)}`;
+    const prefix = staged
+      ? `_models/${entity.id}/${name}_tmp_${randomName()}/`
+      : versionPrefix(entity.id, name);
+    uploaded = prefix;
+    // A new version's folder is referenced by nobody yet: leftovers of a crashed call go.
+    if (!staged) await objects.deletePrefix(prefix, { signal });
+    const files = await source.files(signal);
+    const tasks: FileTask[] = files
+      .filter((file) => !(options.codePath !== undefined && file.relativePath === "model.py"))
+      .map((file) => ({
+        name: file.relativePath,
+        size: file.size,
+        run: async (call) => {
+          const stored = await objects.putFile(file.localPath, prefix + file.relativePath, call);
+          // The version's size counts what was stored, without the code file (as Python).
+          dataBytes += stored;
+          return stored;
+        },
+      }));
+    if (options.codePath !== undefined) {
+      const codePath = options.codePath;
+      tasks.push({
+        name: "model.py",
+        size: (await stat(codePath)).size,
+        run: (call) => objects.putFile(codePath, `${prefix}model.py`, call),
+      });
+    }
+    await runTransfer("upload", tasks, options.onProgress, signal);
+    signal?.throwIfAborted();
+    const published = await publishVersion(context.backend, entity.id, {
+      version: version ?? ((current) => `_v${nextVersionNumber(current)}`),
+      info: {
+        path: prefix,
+        size: bytesToMiB(dataBytes),
+        created: createdStamp(),
+        haveModelPy: options.codePath === undefined ? "false" : "true",
+        folderName: source.folderName,
+      },
+      signal,
+      onWrite: () => {
+        uploaded = undefined;
+        createdId = undefined;
+        writing = true;
+      },
+    });
+    if (staged) await finishStaged(context, entity.id, published, prefix);
+    logOk(context, `Model '${modelName}' version '${published}' added (id ${entity.id})`);
+    return entity.id;
+  } catch (error) {
+    await rollback(context, uploaded, createdId);
+    if (writing) {
+      // The metadata write began: the version may be visible, so its objects were kept.
+      throw new AipModelError(
+        `addModel failed for model '${modelName}' while publishing; the version may be ` +
+          `visible with its complete files: ${messageOf(error)}`,
+        { cause: error },
+      );
+    }
+    if (signal?.aborted) throw signal.reason;
+    if (error instanceof ValidationError) throw error;
+    throw new AipModelError(
+      `addModel failed for model '${modelName}'; nothing was published: ${messageOf(error)}`,
+      { cause: error },
+    );
+  } finally {
+    await source.dispose();
+  }
+}
+
+/** Removes what an unpublished call left; its own failures are not allowed to hide the cause. */
+async function rollback(
+  context: RegistryContext,
+  uploaded: string | undefined,
+  createdId: string | undefined,
+): Promise<void> {
+  try {
+    if (uploaded !== undefined) await context.backend.objects.deletePrefix(uploaded);
+  } catch (error) {
+    context.logger.warn?.(`Could not remove the uploaded objects ${uploaded}: ${messageOf(error)}`);
+  }
+  try {
+    if (createdId !== undefined) await deleteIfEmpty(context, createdId);
+  } catch (error) {
+    context.logger.warn?.(`Could not remove the new model ${createdId}: ${messageOf(error)}`);
+  }
+}
+
+/** 10 characters from [a-z0-9], as the Python SDK's staging names. */
+function randomName(): string {
+  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  return Array.from(randomBytes(10), (byte) => alphabet[byte % alphabet.length]).join("");
+}

@@ -1,0 +1,115 @@
+/**
+ * The two halves a registry is made of, as the registry's operations see them: a metadata store
+ * (ClearML on the platform, JSON files in the embedded registry) and an object store (the user's
+ * S3 bucket, or a folder). The operations in `src/registry/` are written once against these
+ * interfaces, so that the platform and the embedded registry keep the same rules.
+ *
+ * @module
+ */
+
+import type { StorageProgressListener } from "../storage/progress.ts";
+
+/** The options every backend call takes. */
+export interface BackendCallOptions {
+  /** Stops the call. */
+  signal?: AbortSignal | undefined;
+}
+
+/** One registered model, as stored: its metadata values are strings, keyed by metadata key. */
+export interface ModelEntity {
+  /** 32 lowercase hex characters. */
+  id: string;
+  /** The model name (not unique in ClearML: see {@link MetadataStore.findByName}). */
+  name: string;
+  /** `s3://{bucket}/_models/{id}/{latest}/`, or a placeholder before the first version. */
+  uri: string;
+  /** When the entity was created, ISO 8601; the oldest of two same-name models wins. */
+  created: string;
+  /** The tags, sorted. */
+  tags: string[];
+  /** Metadata values by key (`versions_map`, `latest_version`, `modelSize`, ...). */
+  metadata: Record<string, string>;
+}
+
+/** A metadata value with its ClearML `type` field ("str", "float", "int", "bool"). */
+export interface TypedValue {
+  /** The ClearML type label. */
+  type: string;
+  /** The value, always a string. */
+  value: string;
+}
+
+/** A held lock; released exactly once. */
+export interface HeldLock {
+  /** Gives the lock up. Never throws for a lock that has already expired. */
+  release(): Promise<void>;
+}
+
+/** The metadata half of a registry, scoped to one user (one ClearML project). */
+export interface MetadataStore {
+  /** Every model named exactly `name` (no pattern matching), oldest first. */
+  findByName(name: string, options?: BackendCallOptions): Promise<ModelEntity[]>;
+  /** The model with this id, or `null` when there is none. */
+  getById(id: string, options?: BackendCallOptions): Promise<ModelEntity | null>;
+  /** Creates a model entity and returns its id. */
+  create(name: string, uri: string, options?: BackendCallOptions): Promise<string>;
+  /** Adds or replaces the given metadata keys; other keys stay. */
+  setMetadata(
+    id: string,
+    values: Readonly<Record<string, TypedValue>>,
+    options?: BackendCallOptions,
+  ): Promise<void>;
+  /** Sets the model's uri. */
+  setUri(id: string, uri: string, options?: BackendCallOptions): Promise<void>;
+  /** Deletes the model entity; `false` when it did not exist. */
+  delete(id: string, options?: BackendCallOptions): Promise<boolean>;
+  /** Every model of the user, all pages. */
+  list(options?: BackendCallOptions): AsyncIterable<ModelEntity>;
+  /**
+   * Mutual exclusion between processes over one model's metadata, held while a read-modify-write
+   * of `versions_map` runs. A lock left by a crashed process expires after `ttlMs`.
+   */
+  lock(modelId: string, options: BackendCallOptions & { ttlMs: number }): Promise<HeldLock>;
+}
+
+/** One stored object. */
+export interface ObjectEntry {
+  /** The full key. */
+  key: string;
+  /** Its size in bytes. */
+  size: number;
+}
+
+/** The options of transfers. */
+export interface TransferCallOptions extends BackendCallOptions {
+  /** Byte progress of this one object. */
+  onProgress?: StorageProgressListener | undefined;
+}
+
+/** The object half of a registry: one bucket (or folder), keys with `/` separators. */
+export interface ObjectStore {
+  /** The bucket name, as it appears in `s3://{bucket}/...` uris. */
+  readonly bucket: string;
+  /** Uploads the local file `path` to `key`; returns the bytes stored. */
+  putFile(path: string, key: string, options?: TransferCallOptions): Promise<number>;
+  /** Downloads `key` to `destination` through a temporary file renamed when complete. */
+  getFile(key: string, destination: string, options?: TransferCallOptions): Promise<number>;
+  /** Every object whose key starts with `prefix`. */
+  list(prefix: string, options?: BackendCallOptions): AsyncIterable<ObjectEntry>;
+  /** Deletes every object under the folder `prefix` (normalised to end with `/`). */
+  deletePrefix(prefix: string, options?: BackendCallOptions): Promise<number>;
+  /** Copies `sourceKey` to `destinationKey` inside this store, server-side. */
+  copy(sourceKey: string, destinationKey: string, options?: BackendCallOptions): Promise<void>;
+  /** Whether exactly `key` exists. */
+  exists(key: string, options?: BackendCallOptions): Promise<boolean>;
+}
+
+/** A registry: where metadata and objects live. */
+export interface RegistryBackend {
+  /** The metadata store. */
+  readonly metadata: MetadataStore;
+  /** The object store. */
+  readonly objects: ObjectStore;
+  /** Releases connections. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,149 @@
+/**
+ * The read-modify-write of `versions_map`, the one place where a version becomes visible or
+ * disappears. It runs under the backend's per-model lock; the metadata is written before the uri
+ * (both describe the same latest version once both are written). Writers that do not take the lock
+ * (the Python SDK) can still clobber a write, so a publish reads the map back afterwards and
+ * re-applies its entry, a bounded number of times.
+ *
+ * @module
+ */
+
+import { NotFoundError } from "../errors.ts";
+import type { ModelEntity, RegistryBackend } from "./backend.ts";
+import {
+  nextVersionNumber,
+  parseVersionsMap,
+  PLACEHOLDER_URI,
+  registryMetadata,
+  sortedVersions,
+  type VersionInfo,
+  type VersionsMap,
+  versionUri,
+} from "./format.ts";
+
+/** How long a publish may hold a model's lock before another process may take it over. */
+export const LOCK_TTL_MS = 60_000;
+
+/** How many times a publish re-applies an entry that another writer overwrote. */
+const REAPPLY_ATTEMPTS = 3;
+
+/** What a change of the map decided. */
+export interface VersionsUpdate {
+  /** The latest version afterwards (`undefined` when the map is empty). */
+  latest: string | undefined;
+  /** A new `modelFolderName`, when it changes. */
+  folderName?: string | undefined;
+}
+
+/** The latest version recorded in an entity, if it is still in `map`. */
+export function currentLatest(entity: ModelEntity, map: VersionsMap): string | undefined {
+  const latest = entity.metadata.latest_version;
+  if (latest !== undefined && map[latest] !== undefined) return latest;
+  return sortedVersions(map).at(-1);
+}
+
+/**
+ * Under the model's lock: reads the entity, lets `change` edit its map (it returns `undefined` to
+ * write nothing), then writes the metadata and the uri of the latest version.
+ */
+export async function updateVersions(
+  backend: RegistryBackend,
+  modelId: string,
+  change: (map: VersionsMap, entity: ModelEntity) => VersionsUpdate | undefined,
+  signal?: AbortSignal,
+  onWrite?: () => void,
+): Promise<VersionsMap> {
+  const held = await backend.metadata.lock(modelId, { ttlMs: LOCK_TTL_MS, signal });
+  try {
+    const entity = await backend.metadata.getById(modelId, { signal });
+    if (!entity) throw new NotFoundError("model", modelId, `No model with id ${modelId}`);
+    const map = parseVersionsMap(entity.metadata.versions_map);
+    const update = change(map, entity);
+    if (update === undefined) return map;
+    const latestPath = update.latest === undefined ? undefined : map[update.latest]?.path;
+    // Once writing starts it is not abortable: metadata and uri must describe the same latest.
+    onWrite?.();
+    await backend.metadata.setMetadata(
+      modelId,
+      registryMetadata(map, update.latest, update.folderName),
+    );
+    const uri = latestPath === undefined
+      ? PLACEHOLDER_URI
+      : versionUri(backend.objects.bucket, latestPath);
+    await backend.metadata.setUri(modelId, uri);
+    return map;
+  } finally {
+    await held.release();
+  }
+}
+
+/** A `versions_map` entry without its `version_number`. */
+export type NewVersionInfo = Pick<
+  VersionInfo,
+  "path" | "size" | "created" | "haveModelPy" | "folderName"
+>;
+
+/** What {@link publishVersion} records. */
+export interface PublishRequest {
+  /** The version name, or a function choosing it from the map (automatic `_v<N>`). */
+  version: string | ((map: VersionsMap) => string);
+  /** The entry, without `version_number` (kept on overwrite, else the next number). */
+  info: NewVersionInfo;
+  /** Stops the publish before it writes. */
+  signal?: AbortSignal | undefined;
+  /**
+   * Called when the first metadata write starts: from then on the version may be visible, and
+   * a caller must not delete its objects whatever happens next.
+   */
+  onWrite?: (() => void) | undefined;
+}
+
+/**
+ * Makes a version visible as the latest, and checks that it stayed: returns its name. The entry's
+ * `folderName` becomes the model's `modelFolderName`.
+ */
+export async function publishVersion(
+  backend: RegistryBackend,
+  modelId: string,
+  request: PublishRequest,
+): Promise<string> {
+  let chosen: string | undefined;
+  const apply = (map: VersionsMap): VersionsUpdate => {
+    const version = chosen ??= typeof request.version === "string"
+      ? request.version
+      : request.version(map);
+    const number = map[version]?.version_number ?? nextVersionNumber(map);
+    map[version] = { ...request.info, version_number: number };
+    return { latest: version, folderName: request.info.folderName };
+  };
+  await updateVersions(backend, modelId, apply, request.signal, request.onWrite);
+  for (let attempt = 0; attempt < REAPPLY_ATTEMPTS; attempt++) {
+    const entity = await backend.metadata.getById(modelId);
+    const map = parseVersionsMap(entity?.metadata.versions_map);
+    if (map[chosen!]?.path === request.info.path) return chosen!;
+    await updateVersions(backend, modelId, apply);
+  }
+  return chosen!;
+}
+
+/**
+ * Moves a version's entry from `fromPath` to `toPath` (after its objects were copied), unless
+ * another writer changed the entry meanwhile.
+ */
+export async function repointVersion(
+  backend: RegistryBackend,
+  modelId: string,
+  version: string,
+  fromPath: string,
+  toPath: string,
+): Promise<boolean> {
+  let moved = false;
+  await updateVersions(backend, modelId, (map, entity) => {
+    const info = map[version];
+    if (info?.path !== fromPath) return undefined;
+    info.path = toPath;
+    moved = true;
+    return { latest: currentLatest(entity, map) };
+  });
+  return moved;
+}

@@ -1,0 +1,76 @@
+/**
+ * Where the files of a new version come from. `addModel` sees a source only through
+ * {@link ModelSource}: a list of files, each a path relative to the version's root, a size and a
+ * local file to stream from. A local folder or file is the first source; Hugging Face and S3
+ * sources give the same shape.
+ *
+ * @module
+ */
+
+import { readdir, stat } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
+import { ValidationError } from "../errors.ts";
+
+/** One file of a source. */
+export interface SourceFile {
+  /** The path under the version's root, `/`-separated. */
+  relativePath: string;
+  /** Its size in bytes. */
+  size: number;
+  /** The local file its bytes are streamed from. */
+  localPath: string;
+}
+
+/** A source of files for a new version. */
+export interface ModelSource {
+  /** The folder name recorded in `versions_map` (`folderName`) and `modelFolderName`. */
+  readonly folderName: string;
+  /** Every file, in a stable order. */
+  files(signal?: AbortSignal): Promise<SourceFile[]>;
+  /** Releases what the source prepared (temporary downloads); a no-op for local files. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * A local folder (its contents at the version root, as the Python SDK) or a single file. The
+ * files are read where they are: no temporary copy.
+ */
+export async function localSource(sourcePath: string): Promise<ModelSource> {
+  const root = resolve(sourcePath);
+  const info = await stat(root).catch(() => undefined);
+  if (!info || (!info.isDirectory() && !info.isFile())) {
+    throw new ValidationError("sourcePath", `an existing folder or file (got ${sourcePath})`);
+  }
+  return {
+    folderName: basename(root),
+    files: async (signal) => {
+      if (info.isFile()) {
+        return [{ relativePath: basename(root), size: info.size, localPath: root }];
+      }
+      const out: SourceFile[] = [];
+      await walk(root, "", out, signal);
+      return out.sort((a, b) => (a.relativePath < b.relativePath ? -1 : 1));
+    },
+    dispose: () => Promise.resolve(),
+  };
+}
+
+async function walk(
+  dir: string,
+  prefix: string,
+  out: SourceFile[],
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  signal?.throwIfAborted();
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    const relativePath = `${prefix}${entry.name}`;
+    if (entry.isDirectory()) {
+      await walk(path, `${relativePath}/`, out, signal);
+    } else {
+      // Symbolic links are followed, as copytree + upload did in the Python SDK.
+      const info = await stat(path);
+      if (info.isFile()) out.push({ relativePath, size: info.size, localPath: path });
+    }
+  }
+}
