@@ -7,6 +7,7 @@
 
 import { ClearMLError, ServiceError } from "../errors.ts";
 import { describeUrl } from "../http/fetch.ts";
+import { redact } from "../redact.ts";
 
 /** The `meta` block of an answer, as far as the client reads it. */
 export interface EnvelopeMeta {
@@ -132,23 +133,6 @@ export function dataOrThrow(
     );
   }
   return data;
-}
-
-/**
- * Replaces every occurrence of the given secrets in `text` with `***`.
- *
- * @example
- * ```ts
- * import { redact } from "./envelope.ts";
- * console.assert(redact("token abcd rejected", ["abcd"]) === "token *** rejected");
- * ```
- */
-export function redact(text: string, secrets: readonly string[]): string {
-  let result = text;
-  for (const secret of secrets) {
-    if (secret.length >= 4) result = result.split(secret).join("***");
-  }
-  return result;
 }
 
 function describeBody(response: Response, text: string): string {

@@ -8,7 +8,8 @@
 
 import { AuthenticationError, ClearMLError, ServiceError } from "../errors.ts";
 import { fetchWithPolicy } from "../http/fetch.ts";
-import { dataOrThrow, parseAnswer, redact } from "./envelope.ts";
+import { redact } from "../redact.ts";
+import { dataOrThrow, parseAnswer } from "./envelope.ts";
 import type { ResolvedClearMLOptions } from "./options.ts";
 import { needsRefresh, readTokenTimes, type TokenTimes } from "./token.ts";
 

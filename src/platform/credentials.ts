@@ -8,7 +8,8 @@
 
 import { AuthenticationError, ServiceError, ValidationError } from "../errors.ts";
 import { describeUrl, fetchWithPolicy } from "../http/fetch.ts";
-import { excerpt, resolveUserManagementOptions, type UserManagementOptions } from "./options.ts";
+import { excerpt } from "../redact.ts";
+import { resolveUserManagementOptions, type UserManagementOptions } from "./options.ts";
 
 /**
  * What {@link fetchUserCredentials} takes.

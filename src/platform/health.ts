@@ -7,7 +7,8 @@
 
 import { ServiceError } from "../errors.ts";
 import { describeUrl, fetchWithPolicy } from "../http/fetch.ts";
-import { excerpt, resolveUserManagementOptions, type UserManagementOptions } from "./options.ts";
+import { excerpt } from "../redact.ts";
+import { resolveUserManagementOptions, type UserManagementOptions } from "./options.ts";
 
 /**
  * Resolves when `GET {userManagementApi}/health` answers 2xx. Throws `ServiceError` (with the

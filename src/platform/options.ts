@@ -83,22 +83,3 @@ export function resolveUserManagementOptions(
     signal: options.signal,
   };
 }
-
-/**
- * A short, single-line excerpt of a response body for an error message, with the given
- * secrets blanked out.
- *
- * @example
- * ```ts
- * import { excerpt } from "./options.ts";
- * console.assert(excerpt("<h1>Bad   token abcd</h1>", ["abcd"]) === '"Bad token ***"');
- * ```
- */
-export function excerpt(text: string, secrets: readonly string[], limit = 200): string {
-  let squeezed = text.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim();
-  for (const secret of secrets) {
-    if (secret.length >= 4) squeezed = squeezed.split(secret).join("***");
-  }
-  if (squeezed === "") return "an empty body";
-  return JSON.stringify(squeezed.length > limit ? `${squeezed.slice(0, limit)}…` : squeezed);
-}

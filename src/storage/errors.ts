@@ -14,6 +14,7 @@ import {
   TimeoutError,
 } from "../errors.ts";
 import { isRetryableStatus } from "../http/retry.ts";
+import { redact } from "../redact.ts";
 import type { StorageContext } from "./client.ts";
 
 /** Where an S3 call happened, for the error it may become. */
@@ -98,15 +99,6 @@ export function isNotFound(error: unknown): boolean {
   return statusOf(error) === 404 || code === "NotFound" || code === "NoSuchKey";
 }
 
-/** Removes every secret of the context from a text. */
-export function redact(text: string, context: Pick<StorageContext, "secrets">): string {
-  let result = text;
-  for (const secret of context.secrets) {
-    if (secret.length > 0) result = result.split(secret).join("***");
-  }
-  return result;
-}
-
 function where(site: StorageCallSite, bucket: string): string {
   return site.key === undefined ? `s3://${bucket}` : `s3://${bucket}/${site.key}`;
 }
@@ -144,7 +136,10 @@ export function toStorageError(
   const status = statusOf(error);
   const code = codeOf(error);
   const raw = shape(error).message;
-  const said = redact(typeof raw === "string" && raw !== "" ? raw : String(error), context);
+  const said = redact(
+    typeof raw === "string" && raw !== "" ? raw : String(error),
+    context.secrets,
+  );
   if (status !== undefined) {
     if (code !== undefined && AUTHENTICATION_CODES.has(code)) {
       return new AuthenticationError(
