@@ -14,6 +14,7 @@ export {
   type ClearMLErrorDetails,
   ConnectionError,
   NotFoundError,
+  OperationAbortedError,
   ServiceError,
   type ServiceErrorOptions,
   type ServiceName,

@@ -59,6 +59,28 @@ export class ValidationError extends AipModelError {
   }
 }
 
+/**
+ * An operation was stopped by its `signal`. `cause` is the signal's reason; everything the
+ * operation had started was undone before this was thrown.
+ *
+ * @example
+ * ```ts
+ * import { OperationAbortedError } from "./errors.ts";
+ * const error = new OperationAbortedError("addModel", { cause: new Error("user cancelled") });
+ * console.assert(error.operation === "addModel");
+ * ```
+ */
+export class OperationAbortedError extends AipModelError {
+  /** The operation that was stopped, e.g. `addModel`. */
+  readonly operation: string;
+
+  /** `operation` names what was stopped; `options.cause` is the signal's reason. */
+  constructor(operation: string, options: AipModelErrorOptions & { detail?: string } = {}) {
+    super(`${operation} was aborted${options.detail ? `: ${options.detail}` : ""}`, options);
+    this.operation = operation;
+  }
+}
+
 /** Options of a {@link ServiceError}. */
 export interface ServiceErrorOptions extends AipModelErrorOptions {
   /** The HTTP status the service answered with, when it answered. */

@@ -11,7 +11,12 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { AipModelError, ConnectionError, ServiceError } from "../src/errors.ts";
+import {
+  AipModelError,
+  ConnectionError,
+  OperationAbortedError,
+  ServiceError,
+} from "../src/errors.ts";
 import type { FetchLike } from "../src/http/fetch.ts";
 import type { Logger } from "../src/logger.ts";
 import type { ConnectOptions } from "../src/registry/connect_options.ts";
@@ -516,7 +521,7 @@ describe("addModel() on the platform when ClearML or S3 is cut mid-operation", S
   });
 
   it(
-    "an abort by signal mid-upload rethrows the reason and leaves no objects, no unfinished " +
+    "an abort by signal mid-upload throws OperationAbortedError (cause: the reason) and leaves no objects, no unfinished " +
       "upload, no model entity, and an existing v1 untouched",
     SLOW,
     async () => {
@@ -540,7 +545,8 @@ describe("addModel() on the platform when ClearML or S3 is cut mid-operation", S
               if (event.bytesDone > 6 * MiB) controller.abort(reason);
             },
           }).catch((error: unknown) => error);
-          assert.equal(error, reason);
+          assert.ok(error instanceof OperationAbortedError);
+          assert.equal(error.cause, reason);
           const modelId = id ?? clearml.createdIds[0];
           assert.ok(modelId);
           ids.add(modelId);

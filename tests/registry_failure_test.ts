@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { AipModelError } from "../src/errors.ts";
+import { AipModelError, OperationAbortedError } from "../src/errors.ts";
 import type { ObjectStore, RegistryBackend } from "../src/registry/backend.ts";
 import { parseVersionsMap } from "../src/registry/format.ts";
 import type { MLOpsManager } from "../src/registry/manager.ts";
@@ -106,22 +106,27 @@ describe("addModel() failures and overwrites on the local registry", T, () => {
     assert.deepEqual(await keysUnder(backend, "_models/"), []);
   });
 
-  it("addModel() aborted by its signal rethrows the reason and leaves nothing", T, async () => {
-    const controller = new AbortController();
-    const reason = new Error("stop now");
-    hooks.putFile = () => controller.abort(reason);
-    const error = await manager.addModel({
-      sourceType: "local",
-      modelName: "aborted_model",
-      version: "v1",
-      sourcePath: join(dir, "old"),
-      signal: controller.signal,
-    }).catch((error: unknown) => error);
-    delete hooks.putFile;
-    assert.equal(error, reason);
-    assert.deepEqual(await manager.listModels(), []);
-    assert.deepEqual(await keysUnder(backend, "_models/"), []);
-  });
+  it(
+    "addModel() aborted by its signal throws OperationAbortedError (cause: the reason) and leaves nothing",
+    T,
+    async () => {
+      const controller = new AbortController();
+      const reason = new Error("stop now");
+      hooks.putFile = () => controller.abort(reason);
+      const error = await manager.addModel({
+        sourceType: "local",
+        modelName: "aborted_model",
+        version: "v1",
+        sourcePath: join(dir, "old"),
+        signal: controller.signal,
+      }).catch((error: unknown) => error);
+      delete hooks.putFile;
+      assert.ok(error instanceof OperationAbortedError);
+      assert.equal(error.cause, reason);
+      assert.deepEqual(await manager.listModels(), []);
+      assert.deepEqual(await keysUnder(backend, "_models/"), []);
+    },
+  );
 
   it("a failed new version leaves the model's other versions as they were", T, async () => {
     const id = await manager.addModel({

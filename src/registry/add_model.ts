@@ -24,7 +24,8 @@
  * A failure or an abort before the first metadata write of step 4 deletes what was uploaded,
  * deletes the model entity if this call created it and no version was published into it
  * meanwhile, and throws an
- * {@link AipModelError} whose `cause` is the failure (an abort rethrows the signal's reason).
+ * {@link AipModelError} whose `cause` is the failure (for an abort, an
+ * {@link OperationAbortedError} whose `cause` is the signal's reason).
  * Once that write has begun, the step is not abortable, and a failure keeps the objects (the
  * version may be visible): metadata never points at deleted data.
  *
@@ -33,7 +34,7 @@
 
 import { randomBytes } from "node:crypto";
 import { stat } from "node:fs/promises";
-import { AipModelError, ValidationError } from "../errors.ts";
+import { AipModelError, OperationAbortedError, ValidationError } from "../errors.ts";
 import { logOk, messageOf, type RegistryContext } from "./context.ts";
 import {
   bytesToMiB,
@@ -169,7 +170,12 @@ export async function addModel(
         { cause: error },
       );
     }
-    if (signal?.aborted) throw signal.reason;
+    if (signal?.aborted) {
+      throw new OperationAbortedError("addModel", {
+        cause: signal.reason,
+        detail: `nothing of model '${modelName}' was published and the uploads were removed`,
+      });
+    }
     if (error instanceof ValidationError) throw error;
     throw new AipModelError(
       `addModel failed for model '${modelName}'; nothing was published: ${messageOf(error)}`,
