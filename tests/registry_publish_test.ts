@@ -17,6 +17,8 @@ const T = { timeout: 30_000 };
 interface Hooks {
   /** Runs after each setMetadata of the metadata store. */
   afterSetMetadata?: (id: string, values: Readonly<Record<string, TypedValue>>) => Promise<void>;
+  /** Runs before each server-side copy of the object store. */
+  beforeCopy?: (source: string, destination: string) => void;
   /** Replaces the object store's deletePrefix when set. */
   deletePrefix?: (prefix: string) => Promise<number>;
 }
@@ -31,6 +33,7 @@ function hooked(backend: RegistryBackend, hooks: Hooks): RegistryBackend {
       await inner.setMetadata(id, values, options);
       await hooks.afterSetMetadata?.(id, values);
     },
+    deleteMetadata: (id, keys, options) => inner.deleteMetadata(id, keys, options),
     setUri: (id, uri, options) => inner.setUri(id, uri, options),
     delete: (id, options) => inner.delete(id, options),
     list: (options) => inner.list(options),
@@ -44,7 +47,10 @@ function hooked(backend: RegistryBackend, hooks: Hooks): RegistryBackend {
     list: (prefix, options) => store.list(prefix, options),
     deletePrefix: (prefix, options) =>
       hooks.deletePrefix ? hooks.deletePrefix(prefix) : store.deletePrefix(prefix, options),
-    copy: (source, destination, options) => store.copy(source, destination, options),
+    copy: (source, destination, options) => {
+      hooks.beforeCopy?.(source, destination);
+      return store.copy(source, destination, options);
+    },
     exists: (key, options) => store.exists(key, options),
   };
   return { metadata, objects, close: () => backend.close() };
@@ -62,6 +68,49 @@ describe("publishing and deleting against other writers and failures", T, () => 
     await writeTree(join(dir, "model"), { "config.json": "{}" });
   });
   after(() => removeDir(dir));
+
+  it(
+    "an automatic _v<N> is reserved, uploaded straight into its folder, never copied",
+    T,
+    async () => {
+      const copies: string[] = [];
+      const written: string[] = [];
+      hooks.beforeCopy = (source) => copies.push(source);
+      hooks.afterSetMetadata = (_id, values) => {
+        written.push(...Object.keys(values));
+        return Promise.resolve();
+      };
+      const id = await manager.addModel({
+        sourceType: "local",
+        modelName: "automatic_model",
+        sourcePath: join(dir, "model"),
+      });
+      await manager.addModel({
+        sourceType: "local",
+        modelName: "automatic_model",
+        sourcePath: join(dir, "model"),
+      });
+      delete hooks.beforeCopy;
+      delete hooks.afterSetMetadata;
+      assert.deepEqual(copies, []);
+      assert.ok(written.includes("aipmodel_pending_versions"));
+      const entity = (await backend.metadata.getById(id))!;
+      // Once published, the reservation key is gone: only the Python SDK's keys stay.
+      assert.equal(entity.metadata.aipmodel_pending_versions, undefined);
+      const info = await manager.getModelInfo(id);
+      assert.deepEqual(
+        info.versions.map((version) => [version.name, version.versionNumber, version.path]),
+        [
+          ["_v1", 1, `_models/${id}/_v1/`],
+          ["_v2", 2, `_models/${id}/_v2/`],
+        ],
+      );
+      assert.deepEqual(await keysUnder(backend, `_models/${id}/`), [
+        `_models/${id}/_v1/config.json`,
+        `_models/${id}/_v2/config.json`,
+      ]);
+    },
+  );
 
   it(
     "addModel() re-applies its version when a writer without the lock clobbers the map",

@@ -107,6 +107,16 @@ export class LocalMetadataStore implements MetadataStore {
     });
   }
 
+  async deleteMetadata(
+    id: string,
+    keys: readonly string[],
+    options?: BackendCallOptions,
+  ): Promise<void> {
+    await this.#update(id, options, (model) => {
+      for (const key of keys) delete model.metadata[key];
+    });
+  }
+
   async setUri(id: string, uri: string, options?: BackendCallOptions): Promise<void> {
     await this.#update(id, options, (model) => {
       model.uri = uri;

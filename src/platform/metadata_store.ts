@@ -125,6 +125,15 @@ export class ClearMLMetadataStore implements MetadataStore {
     await this.#models.update({ modelId: id, metadata: items, signal: options.signal });
   }
 
+  /** Removes metadata keys through `models.delete_metadata`. */
+  deleteMetadata(
+    id: string,
+    keys: readonly string[],
+    options: BackendCallOptions = {},
+  ): Promise<void> {
+    return this.#models.deleteMetadata(id, keys, { signal: options.signal });
+  }
+
   /** Sets the uri through `models.edit`. */
   setUri(id: string, uri: string, options: BackendCallOptions = {}): Promise<void> {
     return this.#models.editUri({ modelId: id, uri, signal: options.signal });

@@ -9,8 +9,9 @@
  *    at the same time, the oldest survives and the newer one is deleted by its creator.
  * 3. Upload. A NEW version name goes straight into `_models/{id}/{version}/` (nothing points
  *    there until step 4, so it needs no staging and no copy; leftovers of a crashed call are
- *    removed first). An EXISTING version (overwrite), and an automatic `_v<N>` (whose number is
- *    only decided under the lock in step 4), go to a staging prefix
+ *    removed first). An automatic `_v<N>` is a new name too: it is chosen and reserved under the
+ *    model's lock first (see `reservations.ts`), so no other process uploads into the same
+ *    folder. Only an EXISTING version (overwrite) goes to a staging prefix
  *    `_models/{id}/{version}_tmp_{rand}/`. The code file goes to `model.py` at the root.
  * 4. Publish under the model's lock: read the entity, set this version's entry in `versions_map`
  *    (path, size in MiB, created, haveModelPy, folderName, version_number), write the metadata,
@@ -36,16 +37,10 @@ import { randomBytes } from "node:crypto";
 import { stat } from "node:fs/promises";
 import { AipModelError, OperationAbortedError, ValidationError } from "../errors.ts";
 import { logOk, messageOf, type RegistryContext } from "./context.ts";
-import {
-  bytesToMiB,
-  createdStamp,
-  nextVersionNumber,
-  parseVersionsMap,
-  versionPrefix,
-} from "./format.ts";
+import { bytesToMiB, createdStamp, parseVersionsMap, versionPrefix } from "./format.ts";
 import { deleteIfEmpty, findOrCreateModel } from "./model_entity.ts";
 import type { TransferListener } from "./progress.ts";
-import { publishVersion } from "./publish.ts";
+import { publishVersion, releaseReservation, reserveAutomaticVersion } from "./publish.ts";
 import { localSource, type ModelSource } from "./source.ts";
 import { finishStaged } from "./staging.ts";
 import { type FileTask, runTransfer } from "./transfer.ts";
@@ -104,14 +99,16 @@ export async function addModel(
   let createdId: string | undefined;
   let uploaded: string | undefined;
   let writing = false;
+  let reserved: { modelId: string; name: string } | undefined;
   let dataBytes = 0;
   try {
     signal?.throwIfAborted();
     const { entity, created } = await findOrCreateModel(context, modelName, signal);
     if (created) createdId = entity.id;
     const map = parseVersionsMap(entity.metadata.versions_map);
-    const staged = version === undefined || map[version] !== undefined;
-    const name = version ?? `_v${nextVersionNumber(map)}`;
+    const staged = version !== undefined && map[version] !== undefined;
+    const name = version ?? await reserveAutomaticVersion(context.backend, entity.id, signal);
+    if (version === undefined) reserved = { modelId: entity.id, name };
     const prefix = staged
       ? `_models/${entity.id}/${name}_tmp_${randomName()}/`
       : versionPrefix(entity.id, name);
@@ -142,7 +139,7 @@ export async function addModel(
     await runTransfer("upload", tasks, options.onProgress, signal);
     signal?.throwIfAborted();
     const published = await publishVersion(context.backend, entity.id, {
-      version: version ?? ((current) => `_v${nextVersionNumber(current)}`),
+      version: name,
       info: {
         path: prefix,
         size: bytesToMiB(dataBytes),
@@ -154,6 +151,7 @@ export async function addModel(
       onWrite: () => {
         uploaded = undefined;
         createdId = undefined;
+        reserved = undefined;
         writing = true;
       },
     });
@@ -161,7 +159,7 @@ export async function addModel(
     logOk(context, `Model '${modelName}' version '${published}' added (id ${entity.id})`);
     return entity.id;
   } catch (error) {
-    await rollback(context, uploaded, createdId);
+    await rollback(context, uploaded, createdId, reserved);
     if (writing) {
       // The metadata write began: the version may be visible, so its objects were kept.
       throw new AipModelError(
@@ -191,7 +189,18 @@ async function rollback(
   context: RegistryContext,
   uploaded: string | undefined,
   createdId: string | undefined,
+  reserved: { modelId: string; name: string } | undefined,
 ): Promise<void> {
+  try {
+    // Before the model's deletion: it must not be deleted while a reservation names it.
+    if (reserved !== undefined) {
+      await releaseReservation(context.backend, reserved.modelId, reserved.name);
+    }
+  } catch (error) {
+    context.logger.warn?.(
+      `Could not release the reserved name ${reserved?.name}: ${messageOf(error)}`,
+    );
+  }
   try {
     if (uploaded !== undefined) await context.backend.objects.deletePrefix(uploaded);
   } catch (error) {

@@ -59,6 +59,8 @@ export interface MetadataStore {
     values: Readonly<Record<string, TypedValue>>,
     options?: BackendCallOptions,
   ): Promise<void>;
+  /** Removes the given metadata keys; keys that are absent are fine. */
+  deleteMetadata(id: string, keys: readonly string[], options?: BackendCallOptions): Promise<void>;
   /** Sets the model's uri. */
   setUri(id: string, uri: string, options?: BackendCallOptions): Promise<void>;
   /** Deletes the model entity; `false` when it did not exist. */

@@ -9,9 +9,16 @@
  */
 
 import { NotFoundError } from "../errors.ts";
-import type { ModelEntity, RegistryBackend } from "./backend.ts";
+import type { ModelEntity, RegistryBackend, TypedValue } from "./backend.ts";
 import {
-  nextVersionNumber,
+  automaticNumber,
+  nextNumber,
+  PENDING_KEY,
+  readReservations,
+  RESERVATION_TTL_MS,
+  reservationsItem,
+} from "./reservations.ts";
+import {
   parseVersionsMap,
   PLACEHOLDER_URI,
   registryMetadata,
@@ -33,6 +40,8 @@ export interface VersionsUpdate {
   latest: string | undefined;
   /** A new `modelFolderName`, when it changes. */
   folderName?: string | undefined;
+  /** Other metadata keys written in the same call (e.g. the version reservations). */
+  extra?: Record<string, TypedValue> | undefined;
 }
 
 /** The latest version recorded in an entity, if it is still in `map`. */
@@ -63,10 +72,11 @@ export async function updateVersions(
     const latestPath = update.latest === undefined ? undefined : map[update.latest]?.path;
     // Once writing starts it is not abortable: metadata and uri must describe the same latest.
     onWrite?.();
-    await backend.metadata.setMetadata(
-      modelId,
-      registryMetadata(map, update.latest, update.folderName),
-    );
+    await backend.metadata.setMetadata(modelId, {
+      ...registryMetadata(map, update.latest, update.folderName),
+      ...update.extra,
+    });
+    await dropEmptyReservations(backend, modelId, update.extra);
     const uri = latestPath === undefined
       ? PLACEHOLDER_URI
       : versionUri(backend.objects.bucket, latestPath);
@@ -85,8 +95,8 @@ export type NewVersionInfo = Pick<
 
 /** What {@link publishVersion} records. */
 export interface PublishRequest {
-  /** The version name, or a function choosing it from the map (automatic `_v<N>`). */
-  version: string | ((map: VersionsMap) => string);
+  /** The version name (an automatic one was reserved before the upload). */
+  version: string;
   /** The entry, without `version_number` (kept on overwrite, else the next number). */
   info: NewVersionInfo;
   /** Stops the publish before it writes. */
@@ -107,23 +117,27 @@ export async function publishVersion(
   modelId: string,
   request: PublishRequest,
 ): Promise<string> {
-  let chosen: string | undefined;
-  const apply = (map: VersionsMap): VersionsUpdate => {
-    const version = chosen ??= typeof request.version === "string"
-      ? request.version
-      : request.version(map);
-    const number = map[version]?.version_number ?? nextVersionNumber(map);
+  const { version } = request;
+  const apply = (map: VersionsMap, entity: ModelEntity): VersionsUpdate => {
+    const reservations = readReservations(entity.metadata[PENDING_KEY], Date.now());
+    const reserved = version in reservations ? automaticNumber(version) : undefined;
+    const number = map[version]?.version_number ?? reserved ?? nextNumber(map, reservations);
     map[version] = { ...request.info, version_number: number };
-    return { latest: version, folderName: request.info.folderName };
+    const update: VersionsUpdate = { latest: version, folderName: request.info.folderName };
+    if (version in reservations) {
+      delete reservations[version];
+      update.extra = reservationsItem(reservations);
+    }
+    return update;
   };
   await updateVersions(backend, modelId, apply, request.signal, request.onWrite);
   for (let attempt = 0; attempt < REAPPLY_ATTEMPTS; attempt++) {
     const entity = await backend.metadata.getById(modelId);
     const map = parseVersionsMap(entity?.metadata.versions_map);
-    if (map[chosen!]?.path === request.info.path) return chosen!;
+    if (map[version]?.path === request.info.path) return version;
     await updateVersions(backend, modelId, apply);
   }
-  return chosen!;
+  return version;
 }
 
 /**
@@ -146,4 +160,71 @@ export async function repointVersion(
     return { latest: currentLatest(entity, map) };
   });
   return moved;
+}
+
+/** Runs `change` on the model's live reservations under its lock, writing them if changed. */
+async function withReservations<T>(
+  backend: RegistryBackend,
+  modelId: string,
+  change: (map: VersionsMap, reservations: Record<string, number>) => T,
+  signal?: AbortSignal,
+): Promise<T> {
+  const held = await backend.metadata.lock(modelId, { ttlMs: LOCK_TTL_MS, signal });
+  try {
+    const entity = await backend.metadata.getById(modelId, { signal });
+    if (!entity) throw new NotFoundError("model", modelId, `No model with id ${modelId}`);
+    const reservations = readReservations(entity.metadata[PENDING_KEY], Date.now());
+    const before = JSON.stringify(reservations);
+    const result = change(parseVersionsMap(entity.metadata.versions_map), reservations);
+    if (JSON.stringify(reservations) !== before) {
+      const item = reservationsItem(reservations);
+      await backend.metadata.setMetadata(modelId, item, { signal });
+      await dropEmptyReservations(backend, modelId, item);
+    }
+    return result;
+  } finally {
+    await held.release();
+  }
+}
+
+/**
+ * Chooses the next automatic `_v<N>` under the model's lock and reserves it, so that the upload
+ * can go straight into its folder: no other process picks the same name meanwhile.
+ */
+export function reserveAutomaticVersion(
+  backend: RegistryBackend,
+  modelId: string,
+  signal?: AbortSignal,
+): Promise<string> {
+  return withReservations(backend, modelId, (map, reservations) => {
+    const name = `_v${nextNumber(map, reservations)}`;
+    reservations[name] = Date.now() + RESERVATION_TTL_MS;
+    return name;
+  }, signal);
+}
+
+/** Gives a reserved name up (an upload that failed); never throws for a missing model. */
+export async function releaseReservation(
+  backend: RegistryBackend,
+  modelId: string,
+  name: string,
+): Promise<void> {
+  try {
+    await withReservations(backend, modelId, (_map, reservations) => {
+      delete reservations[name];
+    });
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) throw error;
+  }
+}
+
+/** Removes the reservations key once it holds none, so that only the Python SDK's keys stay. */
+async function dropEmptyReservations(
+  backend: RegistryBackend,
+  modelId: string,
+  written: Record<string, TypedValue> | undefined,
+): Promise<void> {
+  if (written?.[PENDING_KEY]?.value === "{}") {
+    await backend.metadata.deleteMetadata(modelId, [PENDING_KEY]);
+  }
 }
