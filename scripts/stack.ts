@@ -1,7 +1,7 @@
 // deno-lint-ignore-file no-console
 /**
  * The local platform stack: a real Ceph radosgw with two S3 accounts, the ClearML-compatible
- * server and the user-management API, all on 127.0.0.1, for tests, examples and benchmarks.
+ * server, the user-management API and the Hugging Face Hub stand-in, all on 127.0.0.1, for tests, examples and benchmarks.
  *
  * ```sh
  * deno run -A scripts/stack.ts up [--bluestore]   # start; returns once everything answers
@@ -12,7 +12,8 @@
  * `up` writes `.stack/env`. When the stack already runs and answers, with the same object
  * store, `up` says so and succeeds; any other leftover (dead pids, a half-started stack, another
  * object store) is stopped and the stack started afresh. Ports: see `stack/config.ts`
- * (`STACK_RGW_PORT`, `STACK_MON_PORT`, `STACK_CLEARML_PORT`, `STACK_USERMGMT_PORT`).
+ * (`STACK_RGW_PORT`, `STACK_MON_PORT`, `STACK_CLEARML_PORT`, `STACK_USERMGMT_PORT`,
+ * `STACK_HF_PORT`).
  *
  * @module
  */
@@ -48,6 +49,7 @@ import {
   COMPONENTS,
   ENV_FILE,
   EXTERNAL_S3,
+  HF_PUBLIC_REPO,
   HOST,
   LOG_DIR,
   logFilePath,
@@ -191,6 +193,7 @@ async function assertPortsFree(ports: StackPorts): Promise<void> {
     ["ceph-mon (msgr1, mon port + 1)", ports.mon + 1, PORT_ENV_VARS.mon],
     ["the ClearML server", ports.clearml, PORT_ENV_VARS.clearml],
     ["the user-management API", ports.usermgmt, PORT_ENV_VARS.usermgmt],
+    ["the Hugging Face Hub stand-in", ports.hf, PORT_ENV_VARS.hf],
   ];
   const seen = new Map<number, string>();
   for (const [, port, variable] of wanted) {
@@ -249,7 +252,8 @@ async function startServicesProcess(ports: StackPorts): Promise<void> {
 
 async function servicesAnswer(ports: StackPorts): Promise<boolean> {
   const health = await get(`http://${HOST}:${ports.usermgmt}/health`);
-  return health === 200 && await get(`http://${HOST}:${ports.clearml}/debug.ping`) === 200;
+  return health === 200 && await get(`http://${HOST}:${ports.clearml}/debug.ping`) === 200 &&
+    await get(`http://${HOST}:${ports.hf}/api/models/${HF_PUBLIC_REPO}`) === 200;
 }
 
 async function createBuckets(
@@ -312,7 +316,9 @@ async function stopAll(log: (line: string) => void, waitForReaping = true): Prom
     stopped.push(pid);
   }
   const ports = state?.ports ?? resolvePorts();
-  const all = [ports.rgw, ports.mon, ports.mon + 1, ports.clearml, ports.usermgmt];
+  // A state written before the stand-in existed has no hf port.
+  const all = [ports.rgw, ports.mon, ports.mon + 1, ports.clearml, ports.usermgmt, ports.hf]
+    .filter((port) => port !== undefined);
   if (stopped.length > 0) {
     if (waitForReaping && !await waitReaped(stopped)) {
       log("warning: some stopped processes were not reaped yet");

@@ -58,6 +58,8 @@ export interface StackPorts {
   clearml: number;
   /** The user-management API. */
   usermgmt: number;
+  /** The Hugging Face Hub stand-in. */
+  hf: number;
 }
 
 /** The default ports, chosen away from the usual ones of a real Ceph (3300, 6789, 6800+). */
@@ -66,6 +68,7 @@ export const DEFAULT_PORTS: Readonly<StackPorts> = Object.freeze({
   mon: 16789,
   clearml: 8008,
   usermgmt: 8090,
+  hf: 8095,
 });
 
 /** The environment variable that overrides each port. */
@@ -74,6 +77,7 @@ export const PORT_ENV_VARS: Readonly<Record<keyof StackPorts, string>> = Object.
   mon: "STACK_MON_PORT",
   clearml: "STACK_CLEARML_PORT",
   usermgmt: "STACK_USERMGMT_PORT",
+  hf: "STACK_HF_PORT",
 });
 
 /**
@@ -158,6 +162,36 @@ export const USER_TOKEN = "aipmodel-test-user-token-testuser-7f3c9a2e41d8";
 /** The platform user's name, as the user-management API returns it. */
 export const USERNAME = "testuser";
 
+/** The public repo the Hugging Face Hub stand-in serves (`HF_REPO`). */
+export const HF_PUBLIC_REPO = "aipmodel-test/tiny-model";
+
+/** The private repo of the stand-in: refused without {@link HF_TOKEN} (`HF_PRIVATE_REPO`). */
+export const HF_PRIVATE_REPO = "aipmodel-test/private-model";
+
+/**
+ * The gated repo of the stand-in (`HF_GATED_REPO`): anyone lists it, only {@link HF_TOKEN}
+ * downloads from it.
+ */
+export const HF_GATED_REPO = "aipmodel-test/gated-model";
+
+/**
+ * The token the stand-in grants everything (`HF_TOKEN`): the private and the gated repo.
+ * `@huggingface/hub` wants the `hf_` prefix.
+ */
+export const HF_TOKEN = "hf_aipmodelLocalStackTestToken0001";
+
+/**
+ * A valid token of another user (`HF_TOKEN_NO_ACCESS`): public repos only; the gated repo's
+ * files answer 403, the private repo 404.
+ */
+export const HF_TOKEN_NO_ACCESS = "hf_aipmodelLocalStackOtherUser0002";
+
+/**
+ * The tree page size of the stack's stand-in: small, so that every listing pages through `Link`
+ * (the real Hub pages by 1000).
+ */
+export const HF_PAGE_SIZE = 3;
+
 /**
  * The values `up` writes to `.stack/env`, in order: the design's keys, then the ClearML keys of
  * the direct-credentials mode.
@@ -169,6 +203,12 @@ export function stackEnvValues(ports: StackPorts): [string, string][] {
     ["CLEARML_API_HOST", `http://${HOST}:${ports.clearml}`],
     ["CEPH_ENDPOINT_URL", rgw],
     ["USER_MANAGEMENT_API", `http://${HOST}:${ports.usermgmt}`],
+    ["HF_ENDPOINT", `http://${HOST}:${ports.hf}`],
+    ["HF_TOKEN", HF_TOKEN],
+    ["HF_REPO", HF_PUBLIC_REPO],
+    ["HF_PRIVATE_REPO", HF_PRIVATE_REPO],
+    ["HF_GATED_REPO", HF_GATED_REPO],
+    ["HF_TOKEN_NO_ACCESS", HF_TOKEN_NO_ACCESS],
     ["EXT_S3_ENDPOINT_URL", rgw],
     ["EXT_S3_BUCKET", EXTERNAL_S3.bucket],
     ["EXT_S3_ACCESS_KEY", EXTERNAL_S3.accessKey],

@@ -1,7 +1,7 @@
 // deno-lint-ignore-file no-console
 /**
- * The stack's HTTP services in one process: the ClearML-compatible API server and the
- * user-management API, each on its own 127.0.0.1 port. `scripts/stack.ts up` runs this file
+ * The stack's HTTP services in one process: the ClearML-compatible API server, the
+ * user-management API and the Hugging Face Hub stand-in, each on its own 127.0.0.1 port. `scripts/stack.ts up` runs this file
  * detached (`deno run -A stack/services.ts`); ports come from the `STACK_*_PORT` variables.
  * It logs one line per request to stdout and stops on SIGTERM or SIGINT.
  *
@@ -9,7 +9,17 @@
  */
 
 import { createClearMLServer } from "./clearml/server.ts";
-import { CLEARML_TOKEN_SECRET, CLEARML_USER, resolvePorts, type StackPorts } from "./config.ts";
+import {
+  CLEARML_TOKEN_SECRET,
+  CLEARML_USER,
+  HF_PAGE_SIZE,
+  HF_TOKEN,
+  HF_TOKEN_NO_ACCESS,
+  resolvePorts,
+  type StackPorts,
+} from "./config.ts";
+import { createHubHandler } from "./hf/handler.ts";
+import { stackRepos } from "./hf/repos.ts";
 import { type Handler, type ServedHandler, serveHandler } from "./serve.ts";
 import { createUserManagementHandler } from "./usermgmt/handler.ts";
 import { stackUsers } from "./usermgmt/users.ts";
@@ -20,13 +30,15 @@ export interface RunningServices {
   clearml: ServedHandler;
   /** The user-management API. */
   usermgmt: ServedHandler;
-  /** Stops both. */
+  /** The Hugging Face Hub stand-in. */
+  hf: ServedHandler;
+  /** Stops all three. */
   close(): Promise<void>;
 }
 
-/** Serves the stack's ClearML server and user-management API on their ports. */
+/** Serves the stack's ClearML server, user-management API and Hub stand-in on their ports. */
 export async function startServices(
-  ports: Pick<StackPorts, "clearml" | "usermgmt">,
+  ports: Pick<StackPorts, "clearml" | "usermgmt" | "hf">,
   log: (line: string) => void = () => {},
 ): Promise<RunningServices> {
   const clearml = createClearMLServer({
@@ -34,23 +46,38 @@ export async function startServices(
     tokenSecret: CLEARML_TOKEN_SECRET,
   });
   const usermgmt = createUserManagementHandler({ users: stackUsers() });
-  const servedClearml = await serveHandler(logged("clearml", clearml.handler, log), {
-    port: ports.clearml,
+  const hub = createHubHandler({
+    repos: stackRepos(),
+    tokens: [HF_TOKEN, HF_TOKEN_NO_ACCESS],
+    grantedTokens: [HF_TOKEN],
+    pageSize: HF_PAGE_SIZE,
   });
-  let servedUsermgmt: ServedHandler;
+  const served: ServedHandler[] = [];
   try {
-    servedUsermgmt = await serveHandler(logged("usermgmt", usermgmt, log), {
-      port: ports.usermgmt,
-    });
+    for (
+      const [name, handler, port] of [
+        ["clearml", clearml.handler, ports.clearml],
+        ["usermgmt", usermgmt, ports.usermgmt],
+        ["hf", hub, ports.hf],
+      ] as [string, Handler, number][]
+    ) {
+      served.push(await serveHandler(logged(name, handler, log), { port }));
+    }
   } catch (error) {
-    await servedClearml.close();
+    await Promise.all(served.map((server) => server.close()));
     throw error;
   }
+  const [servedClearml, servedUsermgmt, servedHub] = served as [
+    ServedHandler,
+    ServedHandler,
+    ServedHandler,
+  ];
   return {
     clearml: servedClearml,
     usermgmt: servedUsermgmt,
+    hf: servedHub,
     close: async () => {
-      await Promise.all([servedClearml.close(), servedUsermgmt.close()]);
+      await Promise.all(served.map((server) => server.close()));
     },
   };
 }
@@ -78,8 +105,8 @@ async function main(): Promise<void> {
   const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`);
   const services = await startServices(resolvePorts(), log);
   log(
-    `serving ClearML on ${services.clearml.url}, user management on ${services.usermgmt.url}` +
-      ` (pid ${process.pid})`,
+    `serving ClearML on ${services.clearml.url}, user management on ${services.usermgmt.url},` +
+      ` the Hugging Face Hub stand-in on ${services.hf.url} (pid ${process.pid})`,
   );
   let stopping = false;
   const stop = (signal: string) => {
