@@ -20,6 +20,26 @@ import type { LockTimingOptions } from "./lock.ts";
 import { ClearMLMetadataStore } from "./metadata_store.ts";
 import { S3ObjectStore } from "./object_store.ts";
 
+/** Where the platform is and who the user is: everything a platform registry needs to connect. */
+export interface PlatformCredentials {
+  /** The ClearML API server. */
+  clearmlApiHost: string;
+  /** The ClearML access key. */
+  clearmlAccessKey: string;
+  /** The ClearML secret key. */
+  clearmlSecretKey: string;
+  /** The user name; the project is `project_{username}`. */
+  username: string;
+  /** The S3 endpoint (Ceph radosgw). */
+  cephEndpointUrl: string;
+  /** The S3 access key. */
+  cephAccessKey: string;
+  /** The S3 secret key. */
+  cephSecretKey: string;
+  /** The user's bucket. */
+  cephBucket: string;
+}
+
 /**
  * Everything {@link openPlatformBackend} needs: resolved credentials, whichever way they came
  * (a user token or direct keys). They are secrets: do not log this object.
@@ -39,23 +59,7 @@ import { S3ObjectStore } from "./object_store.ts";
  * };
  * ```
  */
-export interface PlatformBackendOptions {
-  /** The ClearML API server. */
-  clearmlApiHost: string;
-  /** The ClearML access key. */
-  clearmlAccessKey: string;
-  /** The ClearML secret key. */
-  clearmlSecretKey: string;
-  /** The user name; the project is `project_{username}`. */
-  username: string;
-  /** The S3 endpoint (Ceph radosgw). */
-  cephEndpointUrl: string;
-  /** The S3 access key. */
-  cephAccessKey: string;
-  /** The S3 secret key. */
-  cephSecretKey: string;
-  /** The user's bucket. */
-  cephBucket: string;
+export interface PlatformBackendOptions extends PlatformCredentials {
   /**
    * The fetch of every ClearML call (S3 goes through the AWS SDK's own HTTP client).
    * @default globalThis.fetch

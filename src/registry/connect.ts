@@ -98,17 +98,7 @@ export async function openRegistry(options: ConnectOptions = {}): Promise<Opened
   };
   const platformOptions: PlatformBackendOptions = connection.kind === "token"
     ? { ...common, ...await credentialsFromToken(connection, options, logger) }
-    : {
-      ...common,
-      clearmlApiHost: connection.clearmlApiHost,
-      clearmlAccessKey: connection.clearmlAccessKey,
-      clearmlSecretKey: connection.clearmlSecretKey,
-      username: connection.username,
-      cephEndpointUrl: connection.cephEndpointUrl,
-      cephAccessKey: connection.cephAccessKey,
-      cephSecretKey: connection.cephSecretKey,
-      cephBucket: connection.cephBucket,
-    };
+    : { ...common, ...withoutKind(connection) };
   if (options.logger === undefined && verbose) platformOptions.logger = logger;
   const backend = await openPlatformBackend(platformOptions);
   return {
@@ -213,4 +203,9 @@ export function platformApis(
     "manager.projects and manager.models are the ClearML wrappers: they exist only on the " +
       "platform (connect with a user token or direct keys), not in the embedded registry.",
   );
+}
+
+function withoutKind<T extends { kind: string }>(value: T): Omit<T, "kind"> {
+  const { kind: _kind, ...rest } = value;
+  return rest;
 }

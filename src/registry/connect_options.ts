@@ -11,6 +11,7 @@ import { ValidationError } from "../errors.ts";
 import type { FetchLike } from "../http/fetch.ts";
 import type { RetryOptions } from "../http/retry.ts";
 import type { Logger } from "../logger.ts";
+import type { PlatformCredentials } from "../platform/backend.ts";
 
 /**
  * How to reach a registry. Each platform option falls back to the environment variable in
@@ -94,17 +95,7 @@ export type ResolvedConnection =
     clearmlApiHost: string;
     cephEndpointUrl: string;
   }
-  | {
-    kind: "direct";
-    clearmlApiHost: string;
-    clearmlAccessKey: string;
-    clearmlSecretKey: string;
-    username: string;
-    cephEndpointUrl: string;
-    cephAccessKey: string;
-    cephSecretKey: string;
-    cephBucket: string;
-  };
+  | ({ kind: "direct" } & PlatformCredentials);
 
 type Setting = Exclude<
   keyof ConnectOptions,
