@@ -94,7 +94,13 @@ export type {
   TransferListener,
   TransferTotals,
 } from "./src/registry/progress.ts";
-export type { ModelSource, SourceFile } from "./src/registry/source.ts";
+export type {
+  LocalSourceFile,
+  ModelSource,
+  SourceFile,
+  SourceFileBase,
+  StreamedSourceFile,
+} from "./src/registry/source.ts";
 export type {
   BackendCallOptions,
   HeldLock,

@@ -26,6 +26,7 @@ function hooked(backend: RegistryBackend, hooks: Hooks): RegistryBackend {
       await hooks.putFile?.(key);
       return inner.putFile(path, key, options);
     },
+    putStream: (key, stream, size, options) => inner.putStream(key, stream, size, options),
     getFile: (key, destination, options) => inner.getFile(key, destination, options),
     list: (prefix, options) => inner.list(prefix, options),
     deletePrefix: async (prefix, options) => {

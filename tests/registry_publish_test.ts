@@ -43,6 +43,7 @@ function hooked(backend: RegistryBackend, hooks: Hooks): RegistryBackend {
   const objects: ObjectStore = {
     bucket: store.bucket,
     putFile: (path, key, options) => store.putFile(path, key, options),
+    putStream: (key, stream, size, options) => store.putStream(key, stream, size, options),
     getFile: (key, destination, options) => store.getFile(key, destination, options),
     list: (prefix, options) => store.list(prefix, options),
     deletePrefix: (prefix, options) =>

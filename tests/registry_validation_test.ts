@@ -43,7 +43,12 @@ describe("addModel() validation", T, () => {
     ["a sourcePath that does not exist", { sourcePath: "/no/such/folder" }, "sourcePath"],
     ["a codePath that is not a file", { codePath: "/no/such/model.py" }, "codePath"],
     ["a codePath that is a folder", { codePath: "." }, "codePath"],
-    ["sourceType hf (not supported yet)", { sourceType: "hf" }, "sourceType"],
+    ["sourceType hf with a local path", { sourceType: "hf" }, "sourcePath"],
+    ["sourceType hf with a token not hf_", {
+      sourceType: "hf",
+      sourcePath: "owner/repo",
+      hfToken: "abc",
+    }, "hfToken"],
     ["sourceType s3 (not supported yet)", { sourceType: "s3" }, "sourceType"],
     ["an unknown sourceType", { sourceType: "ftp" }, "sourceType"],
   ];
@@ -63,9 +68,9 @@ describe("addModel() validation", T, () => {
     assert.deepEqual(await keysUnder(backend, ""), []);
   });
 
-  it("the hf and s3 errors say they are not supported yet", T, async () => {
+  it("the s3 error says it is not supported yet", T, async () => {
     await assert.rejects(
-      manager.addModel({ ...base, sourceType: "hf" }),
+      manager.addModel({ ...base, sourceType: "s3" }),
       /not supported yet/,
     );
   });

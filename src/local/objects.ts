@@ -9,6 +9,7 @@
 import { createReadStream, createWriteStream } from "node:fs";
 import { copyFile, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type {
   BackendCallOptions,
@@ -40,6 +41,22 @@ export class LocalObjectStore implements ObjectStore {
       totalBytes: (await stat(path)).size,
     });
     return await streamInto(path, target, count, options?.signal);
+  }
+
+  async putStream(
+    key: string,
+    stream: ReadableStream<Uint8Array>,
+    size: number,
+    options?: TransferCallOptions,
+  ): Promise<number> {
+    const target = this.#pathOf(key);
+    const count = progressCounter(options?.onProgress, {
+      kind: "upload",
+      bucket: this.bucket,
+      key,
+      totalBytes: size,
+    });
+    return await streamInto(chunksOf(stream), target, count, options?.signal);
   }
 
   async getFile(key: string, destination: string, options?: TransferCallOptions): Promise<number> {
@@ -145,9 +162,27 @@ async function walk(
   }
 }
 
-/** Streams `source` into `target` through a temporary file; returns the bytes written. */
+/** The chunks of a Web stream; the stream is cancelled when the reading stops early. */
+async function* chunksOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
+}
+
+/**
+ * Streams `source` (a file path or chunks) into `target` through a temporary file; returns the
+ * bytes written.
+ */
 async function streamInto(
-  source: string,
+  source: string | AsyncIterable<Uint8Array>,
   target: string,
   count: (delta: number) => void,
   signal: AbortSignal | undefined,
@@ -158,7 +193,7 @@ async function streamInto(
   let bytes = 0;
   try {
     await pipeline(
-      createReadStream(source),
+      typeof source === "string" ? createReadStream(source) : Readable.from(source),
       async function* (chunks: AsyncIterable<Uint8Array>) {
         for await (const chunk of chunks) {
           bytes += chunk.length;

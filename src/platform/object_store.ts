@@ -13,6 +13,9 @@ import type {
 } from "../registry/backend.ts";
 import type { S3Storage } from "../storage/storage.ts";
 
+/** The part size of streamed uploads (S3 wants at least 5 MiB per part). */
+const STREAM_PART_SIZE = 8 * 1024 * 1024;
+
 /**
  * One S3 bucket as an {@link ObjectStore}. It does not own the storage: closing it is the
  * caller's (the platform backend's) job.
@@ -41,6 +44,28 @@ export class S3ObjectStore implements ObjectStore {
   /** Streams the local file `path` to `key`; returns the bytes stored. */
   async putFile(path: string, key: string, options: TransferCallOptions = {}): Promise<number> {
     const result = await this.#storage.putFile(path, key, transferOptions(options));
+    return result.size;
+  }
+
+  /** Streams `stream` (`size` bytes) to `key` in parts held in memory; returns the bytes stored. */
+  async putStream(
+    key: string,
+    stream: ReadableStream<Uint8Array>,
+    size: number,
+    options: TransferCallOptions = {},
+  ): Promise<number> {
+    const { onProgress } = options;
+    const result = await this.#storage.putStream(key, stream, {
+      ...signalOnly(options),
+      // A stream's parts are held in memory until sent, and up to 4 files stream at once:
+      // 8 MiB parts, 2 in flight, keep that near (2 + 2) x 8 MiB x 4 = 128 MiB in all.
+      partSize: STREAM_PART_SIZE,
+      concurrency: 2,
+      // The storage does not know the size of a stream: the events say it.
+      ...(onProgress === undefined
+        ? {}
+        : { onProgress: (event) => onProgress({ ...event, totalBytes: size }) }),
+    });
     return result.size;
   }
 

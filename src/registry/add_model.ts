@@ -13,8 +13,12 @@
  *    model's lock first (see `reservations.ts`), so no other process uploads into the same
  *    folder. Only an EXISTING version (overwrite) goes to a staging prefix
  *    `_models/{id}/{version}_tmp_{rand}/`. The code file goes to `model.py` at the root.
+ *    A local file is streamed from disk; a streamed source file (Hugging Face: read at the
+ *    resolved commit, under `hf_{modelName}/`) goes from its HTTP response straight into the
+ *    object store and must give exactly its listed size, else the upload fails (rollback).
  * 4. Publish under the model's lock: read the entity, set this version's entry in `versions_map`
- *    (path, size in MiB, created, haveModelPy, folderName, version_number), write the metadata,
+ *    (path, size in MiB, created, haveModelPy, folderName, version_number, and the source's
+ *    extra fields, e.g. `hfRepo`/`hfCommit`, which the Python SDK ignores), write the metadata,
  *    then the uri; release; read back and re-apply the entry if a writer without the lock
  *    clobbered it. This is the commit point: the version is now visible, with complete data.
  * 5. Staged uploads only: delete the old `{version}/` objects (no longer referenced), copy staging
@@ -35,13 +39,16 @@
 
 import { randomBytes } from "node:crypto";
 import { stat } from "node:fs/promises";
+import process from "node:process";
 import { AipModelError, OperationAbortedError, ValidationError } from "../errors.ts";
 import { logOk, messageOf, type RegistryContext } from "./context.ts";
 import { bytesToMiB, createdStamp, parseVersionsMap, versionPrefix } from "./format.ts";
 import { deleteIfEmpty, findOrCreateModel } from "./model_entity.ts";
 import type { TransferListener } from "./progress.ts";
 import { publishVersion, releaseReservation, reserveAutomaticVersion } from "./publish.ts";
-import { localSource, type ModelSource } from "./source.ts";
+import { exactSize } from "./sized_stream.ts";
+import { localSource, type ModelSource, type SourceFile } from "./source.ts";
+import { hfSource } from "../sources/hf.ts";
 import { finishStaged } from "./staging.ts";
 import { type FileTask, runTransfer } from "./transfer.ts";
 import { validateModelName, validateVersion } from "./validate.ts";
@@ -51,14 +58,27 @@ export type SourceType = "local" | "hf" | "s3";
 
 /** Options of `addModel`. */
 export interface AddModelOptions {
-  /** `"local"` (a folder or a single file); `"hf"` and `"s3"` come in a later release. */
+  /**
+   * `"local"` (a folder or a single file) or `"hf"` (a Hugging Face Hub model repo, streamed
+   * into `hf_{modelName}/`); `"s3"` comes in a later release.
+   */
   sourceType: SourceType;
   /** The model's name: 3+ characters, no `/`, `\`, `..`, control characters, `tmp_`/`_tmp_`/`#`. */
   modelName: string;
   /** The version name (not starting with `_`). @default the automatic `_v<N>` */
   version?: string | undefined;
-  /** The folder (its contents at the version root) or single file to upload. */
+  /** The folder (its contents at the version root) or single file to upload; for `"hf"`, the repo id `owner/name`. */
   sourcePath: string;
+  /** `"hf"` only: a token (`hf_...`) for private and gated repos. @default env HF_TOKEN */
+  hfToken?: string | undefined;
+  /** `"hf"` only: the Hub or a mirror. @default env HF_ENDPOINT, else https://huggingface.co */
+  hfEndpoint?: string | undefined;
+  /** `"hf"` only: a branch, tag or commit sha; the resolved sha is recorded as `hfCommit`. @default "main" */
+  revision?: string | undefined;
+  /** `"hf"` only: keep only the repo files matching one of these fnmatch patterns. */
+  include?: readonly string[] | undefined;
+  /** `"hf"` only: drop the repo files matching one of these fnmatch patterns. */
+  exclude?: readonly string[] | undefined;
   /** A file stored as `model.py` at the version root; must exist. */
   codePath?: string | undefined;
   /** Stops the upload; what was uploaded is removed. */
@@ -67,15 +87,23 @@ export interface AddModelOptions {
   onProgress?: TransferListener | undefined;
 }
 
-/** Validates the options and opens the source; throws a {@link ValidationError}. */
-async function openSource(options: AddModelOptions): Promise<ModelSource> {
+/**
+ * Validates the options and opens the source; throws a {@link ValidationError}, or for `"hf"` the
+ * Hub's typed errors (`NotFoundError`, `AuthenticationError`), before anything is written.
+ */
+async function openSource(options: AddModelOptions, modelName: string): Promise<ModelSource> {
   const type: unknown = options.sourceType;
-  if (type === "hf" || type === "s3") {
-    throw new ValidationError("sourceType", `"local" ("${type}" is not supported yet)`);
+  if (type === "s3") {
+    throw new ValidationError("sourceType", `"local" or "hf" ("s3" is not supported yet)`);
   }
-  if (type !== "local") throw new ValidationError("sourceType", `"local", "hf" or "s3"`);
+  if (type !== "local" && type !== "hf") {
+    throw new ValidationError("sourceType", `"local", "hf" or "s3"`);
+  }
   if (typeof options.sourcePath !== "string" || options.sourcePath === "") {
-    throw new ValidationError("sourcePath", "the path of a folder or a file");
+    throw new ValidationError(
+      "sourcePath",
+      type === "hf" ? "a Hugging Face repo id" : "the path of a folder or a file",
+    );
   }
   if (options.codePath !== undefined) {
     const info = await stat(options.codePath).catch(() => undefined);
@@ -83,7 +111,43 @@ async function openSource(options: AddModelOptions): Promise<ModelSource> {
       throw new ValidationError("codePath", `an existing file (got ${options.codePath})`);
     }
   }
-  return await localSource(options.sourcePath);
+  if (type === "local") return await localSource(options.sourcePath);
+  return await hfSource({
+    repo: options.sourcePath,
+    modelName,
+    revision: options.revision,
+    hfToken: options.hfToken ?? envValue("HF_TOKEN"),
+    hfEndpoint: options.hfEndpoint ?? envValue("HF_ENDPOINT"),
+    include: options.include,
+    exclude: options.exclude,
+    signal: options.signal,
+  });
+}
+
+/** An environment variable, or nothing where reading it is not allowed (Deno without --allow-env). */
+function envValue(name: string): string | undefined {
+  try {
+    const value = process.env[name];
+    return value === "" ? undefined : value;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Stores one source file at `key` from its local file or its stream; returns the bytes stored. */
+async function putSourceFile(
+  objects: RegistryContext["backend"]["objects"],
+  file: SourceFile,
+  key: string,
+  call: Parameters<FileTask["run"]>[0],
+): Promise<number> {
+  if (file.open === undefined) return await objects.putFile(file.localPath, key, call);
+  const stream = exactSize(await file.open(call.signal), file.size, file.relativePath);
+  const stored = await objects.putStream(key, stream, file.size, call);
+  if (stored !== file.size) {
+    throw new AipModelError(`Stored ${stored} bytes of ${file.relativePath}, not ${file.size}`);
+  }
+  return stored;
 }
 
 /** Adds a version to a model (creating the model if needed); returns the model id. */
@@ -93,7 +157,7 @@ export async function addModel(
 ): Promise<string> {
   const modelName = validateModelName(options.modelName);
   const version = options.version === undefined ? undefined : validateVersion(options.version);
-  const source = await openSource(options);
+  const source = await openSource(options, modelName);
   const { signal } = options;
   const { objects } = context.backend;
   let createdId: string | undefined;
@@ -122,7 +186,7 @@ export async function addModel(
         name: file.relativePath,
         size: file.size,
         run: async (call) => {
-          const stored = await objects.putFile(file.localPath, prefix + file.relativePath, call);
+          const stored = await putSourceFile(objects, file, prefix + file.relativePath, call);
           // The version's size counts what was stored, without the code file (as Python).
           dataBytes += stored;
           return stored;
@@ -146,6 +210,7 @@ export async function addModel(
         created: createdStamp(),
         haveModelPy: options.codePath === undefined ? "false" : "true",
         folderName: source.folderName,
+        ...source.versionFields,
       },
       signal,
       onWrite: () => {

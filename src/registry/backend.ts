@@ -94,6 +94,17 @@ export interface ObjectStore {
   readonly bucket: string;
   /** Uploads the local file `path` to `key`; returns the bytes stored. */
   putFile(path: string, key: string, options?: TransferCallOptions): Promise<number>;
+  /**
+   * Stores a stream of `size` bytes at `key` without a local copy (S3: parts held in memory,
+   * a bounded number at a time; a folder: a temporary file renamed when complete). Returns the
+   * bytes stored; a stream that fails leaves no object.
+   */
+  putStream(
+    key: string,
+    stream: ReadableStream<Uint8Array>,
+    size: number,
+    options?: TransferCallOptions,
+  ): Promise<number>;
   /** Downloads `key` to `destination` through a temporary file renamed when complete. */
   getFile(key: string, destination: string, options?: TransferCallOptions): Promise<number>;
   /** Every object whose key starts with `prefix`. */

@@ -87,11 +87,13 @@ export async function updateVersions(
   }
 }
 
-/** A `versions_map` entry without its `version_number`. */
-export type NewVersionInfo = Pick<
-  VersionInfo,
-  "path" | "size" | "created" | "haveModelPy" | "folderName"
->;
+/**
+ * A `versions_map` entry without its `version_number`; extra string fields (e.g. `hfCommit`)
+ * are stored as given.
+ */
+export type NewVersionInfo =
+  & Pick<VersionInfo, "path" | "size" | "created" | "haveModelPy" | "folderName">
+  & { [extra: string]: unknown };
 
 /** What {@link publishVersion} records. */
 export interface PublishRequest {

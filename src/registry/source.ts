@@ -1,8 +1,8 @@
 /**
  * Where the files of a new version come from. `addModel` sees a source only through
- * {@link ModelSource}: a list of files, each a path relative to the version's root, a size and a
- * local file to stream from. A local folder or file is the first source; Hugging Face and S3
- * sources give the same shape.
+ * {@link ModelSource}: a list of files, each a path relative to the version's root, a size and
+ * either a local file or a stream to read from (a Hugging Face file is streamed from the Hub,
+ * never written to disk).
  *
  * @module
  */
@@ -11,20 +11,42 @@ import { readdir, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { ValidationError } from "../errors.ts";
 
-/** One file of a source. */
-export interface SourceFile {
+/** What every file of a source has. */
+export interface SourceFileBase {
   /** The path under the version's root, `/`-separated. */
   relativePath: string;
-  /** Its size in bytes. */
+  /** Its size in bytes; a stream that gives another count fails the upload. */
   size: number;
+}
+
+/** A file read from the local disk. */
+export interface LocalSourceFile extends SourceFileBase {
   /** The local file its bytes are streamed from. */
   localPath: string;
+  /** Absent: a local file is not opened as a stream. */
+  open?: undefined;
 }
+
+/** A file read as a stream (e.g. an HTTP response body), opened when its upload starts. */
+export interface StreamedSourceFile extends SourceFileBase {
+  /** Absent: the bytes come from {@link StreamedSourceFile.open}. */
+  localPath?: undefined;
+  /** Opens the file's bytes; `signal` stops the read. */
+  open(signal: AbortSignal): Promise<ReadableStream<Uint8Array>>;
+}
+
+/** One file of a source: a local file or a stream of a known size. */
+export type SourceFile = LocalSourceFile | StreamedSourceFile;
 
 /** A source of files for a new version. */
 export interface ModelSource {
   /** The folder name recorded in `versions_map` (`folderName`) and `modelFolderName`. */
   readonly folderName: string;
+  /**
+   * Extra fields of this version's `versions_map` entry that say where the files came from
+   * (e.g. `hfCommit`); the Python SDK reads only the fields it knows and keeps the others.
+   */
+  readonly versionFields?: Readonly<Record<string, string>> | undefined;
   /** Every file, in a stable order. */
   files(signal?: AbortSignal): Promise<SourceFile[]>;
   /** Releases what the source prepared (temporary downloads); a no-op for local files. */
@@ -47,7 +69,7 @@ export async function localSource(sourcePath: string): Promise<ModelSource> {
       if (info.isFile()) {
         return [{ relativePath: basename(root), size: info.size, localPath: root }];
       }
-      const out: SourceFile[] = [];
+      const out: LocalSourceFile[] = [];
       await walk(root, "", out, signal);
       return out.sort((a, b) => (a.relativePath < b.relativePath ? -1 : 1));
     },
@@ -58,7 +80,7 @@ export async function localSource(sourcePath: string): Promise<ModelSource> {
 async function walk(
   dir: string,
   prefix: string,
-  out: SourceFile[],
+  out: LocalSourceFile[],
   signal: AbortSignal | undefined,
 ): Promise<void> {
   signal?.throwIfAborted();
