@@ -88,6 +88,7 @@ export type { GetModelOptions, GetModelResult } from "./src/registry/get_model.t
 export type { ModelSummary } from "./src/registry/list_models.ts";
 export type { ModelInfo, ModelVersionInfo } from "./src/registry/model_info.ts";
 export type { DeleteModelOptions } from "./src/registry/delete_model.ts";
+export type { TransferFromS3Options, TransferFromS3Result } from "./src/registry/transfer_s3.ts";
 export type {
   TransferEvent,
   TransferFileState,

@@ -49,7 +49,13 @@ describe("addModel() validation", T, () => {
       sourcePath: "owner/repo",
       hfToken: "abc",
     }, "hfToken"],
-    ["sourceType s3 (not supported yet)", { sourceType: "s3" }, "sourceType"],
+    ["sourceType s3 without external options on the local registry", {
+      sourceType: "s3",
+    }, "externalCephEndpointUrl"],
+    ["sourceType s3 with one key only", {
+      sourceType: "s3",
+      externalCephAccessKey: "AK",
+    }, "externalCephSecretKey"],
     ["an unknown sourceType", { sourceType: "ftp" }, "sourceType"],
   ];
   for (const [what, change, field] of cases) {
@@ -68,10 +74,10 @@ describe("addModel() validation", T, () => {
     assert.deepEqual(await keysUnder(backend, ""), []);
   });
 
-  it("the s3 error says it is not supported yet", T, async () => {
+  it("on the local registry the s3 error asks for the external options", T, async () => {
     await assert.rejects(
       manager.addModel({ ...base, sourceType: "s3" }),
-      /not supported yet/,
+      /externalCephBucketName, externalCephAccessKey and externalCephSecretKey/,
     );
   });
 });

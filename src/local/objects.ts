@@ -120,6 +120,15 @@ export class LocalObjectStore implements ObjectStore {
     }
   }
 
+  /** Deletes exact keys; absent keys are fine. */
+  async deleteKeys(keys: readonly string[], options?: BackendCallOptions): Promise<number> {
+    for (const key of keys) {
+      options?.signal?.throwIfAborted();
+      await rm(this.#pathOf(key), { force: true });
+    }
+    return keys.length;
+  }
+
   /** The file of `key`; keys that could leave the store's folder are refused. */
   #pathOf(key: string): string {
     const segments = key.split("/");

@@ -11,6 +11,7 @@ import type {
   ObjectStore,
   TransferCallOptions,
 } from "../registry/backend.ts";
+import { describeUrl } from "../http/fetch.ts";
 import type { S3Storage } from "../storage/storage.ts";
 
 /** The part size of streamed uploads (S3 wants at least 5 MiB per part). */
@@ -106,6 +107,51 @@ export class S3ObjectStore implements ObjectStore {
   /** Whether exactly `key` exists (never a prefix match). */
   exists(key: string, options: BackendCallOptions = {}): Promise<boolean> {
     return this.#storage.exists(key, signalOnly(options));
+  }
+
+  /** Deletes exact keys in batches; absent keys are fine. */
+  deleteKeys(keys: readonly string[], options: BackendCallOptions = {}): Promise<number> {
+    return this.#storage.deleteKeys(keys, signalOnly(options));
+  }
+
+  /** Same endpoint, and a HeadObject of the source with this store's keys succeeds. */
+  async canCopyFrom(
+    endpoint: string,
+    sourceBucket: string,
+    sourceKey: string,
+    options: BackendCallOptions = {},
+  ): Promise<boolean> {
+    if (describeUrl(endpoint).replace(/\/+$/, "") !== this.#storage.endpoint.replace(/\/+$/, "")) {
+      return false;
+    }
+    try {
+      const head = await this.#storage.withBucket(sourceBucket).head(
+        sourceKey,
+        signalOnly(options),
+      );
+      return head !== null;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Copies from another bucket of this endpoint, server-side; returns the bytes copied. */
+  async copyFromBucket(
+    sourceBucket: string,
+    sourceKey: string,
+    destinationKey: string,
+    options: TransferCallOptions = {},
+  ): Promise<number> {
+    const result = await this.#storage.copy(sourceKey, destinationKey, {
+      ...transferOptions(options),
+      sourceBucket,
+    });
+    return result.size;
+  }
+
+  /** This store's endpoint and keys on `bucket` (shares its connections; never close it). */
+  ownStorage(bucket: string = this.#storage.bucket): S3Storage {
+    return this.#storage.withBucket(bucket);
   }
 }
 

@@ -14,8 +14,9 @@
  *    folder. Only an EXISTING version (overwrite) goes to a staging prefix
  *    `_models/{id}/{version}_tmp_{rand}/`. The code file goes to `model.py` at the root.
  *    A local file is streamed from disk; a streamed source file (Hugging Face: read at the
- *    resolved commit, under `hf_{modelName}/`) goes from its HTTP response straight into the
- *    object store and must give exactly its listed size, else the upload fails (rollback).
+ *    resolved commit, under `hf_{modelName}/`; S3: under `<last segment>/`) goes from its HTTP
+ *    response straight into the object store and must give exactly its listed size, else the
+ *    upload fails (rollback). An S3 file the store can read itself is copied server-side.
  * 4. Publish under the model's lock: read the entity, set this version's entry in `versions_map`
  *    (path, size in MiB, created, haveModelPy, folderName, version_number, and the source's
  *    extra fields, e.g. `hfRepo`/`hfCommit`, which the Python SDK ignores), write the metadata,
@@ -49,6 +50,8 @@ import { publishVersion, releaseReservation, reserveAutomaticVersion } from "./p
 import { exactSize } from "./sized_stream.ts";
 import { localSource, type ModelSource, type SourceFile } from "./source.ts";
 import { hfSource } from "../sources/hf.ts";
+import { openS3Source } from "./s3_source.ts";
+import type { ObjectStore } from "./backend.ts";
 import { finishStaged } from "./staging.ts";
 import { type FileTask, runTransfer } from "./transfer.ts";
 import { validateModelName, validateVersion } from "./validate.ts";
@@ -59,15 +62,19 @@ export type SourceType = "local" | "hf" | "s3";
 /** Options of `addModel`. */
 export interface AddModelOptions {
   /**
-   * `"local"` (a folder or a single file) or `"hf"` (a Hugging Face Hub model repo, streamed
-   * into `hf_{modelName}/`); `"s3"` comes in a later release.
+   * `"local"` (a folder or a single file), `"hf"` (a Hugging Face Hub model repo, streamed
+   * into `hf_{modelName}/`) or `"s3"` (a prefix or an object of a bucket, under
+   * `<last segment>/`; copied server-side when the registry's keys can read it).
    */
   sourceType: SourceType;
   /** The model's name: 3+ characters, no `/`, `\`, `..`, control characters, `tmp_`/`_tmp_`/`#`. */
   modelName: string;
   /** The version name (not starting with `_`). @default the automatic `_v<N>` */
   version?: string | undefined;
-  /** The folder (its contents at the version root) or single file to upload; for `"hf"`, the repo id `owner/name`. */
+  /**
+   * The folder (its contents at the version root) or single file to upload; for `"hf"`, the repo
+   * id `owner/name`; for `"s3"`, a prefix or key in the source bucket.
+   */
   sourcePath: string;
   /** `"hf"` only: a token (`hf_...`) for private and gated repos. @default env HF_TOKEN */
   hfToken?: string | undefined;
@@ -75,9 +82,20 @@ export interface AddModelOptions {
   hfEndpoint?: string | undefined;
   /** `"hf"` only: a branch, tag or commit sha; the resolved sha is recorded as `hfCommit`. @default "main" */
   revision?: string | undefined;
+  /** `"s3"` only: the source's endpoint. @default the registry's own endpoint (platform) */
+  externalCephEndpointUrl?: string | undefined;
+  /** `"s3"` only: the source bucket. @default the registry's own bucket (platform) */
+  externalCephBucketName?: string | undefined;
+  /** `"s3"` only: the source's access key. @default the registry's own keys (platform) */
+  externalCephAccessKey?: string | undefined;
+  /** `"s3"` only: the source's secret key. @default the registry's own keys (platform) */
+  externalCephSecretKey?: string | undefined;
   /** `"hf"` only: keep only the repo files matching one of these fnmatch patterns. */
   include?: readonly string[] | undefined;
-  /** `"hf"` only: drop the repo files matching one of these fnmatch patterns. */
+  /**
+   * `"hf"`: drop the repo files matching one of these fnmatch patterns; `"s3"`: drop the objects
+   * with one of these path segments (default `.git` and `.DS_Store`).
+   */
   exclude?: readonly string[] | undefined;
   /** A file stored as `model.py` at the version root; must exist. */
   codePath?: string | undefined;
@@ -91,18 +109,23 @@ export interface AddModelOptions {
  * Validates the options and opens the source; throws a {@link ValidationError}, or for `"hf"` the
  * Hub's typed errors (`NotFoundError`, `AuthenticationError`), before anything is written.
  */
-async function openSource(options: AddModelOptions, modelName: string): Promise<ModelSource> {
+async function openSource(
+  options: AddModelOptions,
+  modelName: string,
+  objects: ObjectStore,
+): Promise<ModelSource> {
   const type: unknown = options.sourceType;
-  if (type === "s3") {
-    throw new ValidationError("sourceType", `"local" or "hf" ("s3" is not supported yet)`);
-  }
-  if (type !== "local" && type !== "hf") {
+  if (type !== "local" && type !== "hf" && type !== "s3") {
     throw new ValidationError("sourceType", `"local", "hf" or "s3"`);
   }
   if (typeof options.sourcePath !== "string" || options.sourcePath === "") {
     throw new ValidationError(
       "sourcePath",
-      type === "hf" ? "a Hugging Face repo id" : "the path of a folder or a file",
+      type === "hf"
+        ? "a Hugging Face repo id"
+        : type === "s3"
+        ? "a key or prefix of the source bucket"
+        : "the path of a folder or a file",
     );
   }
   if (options.codePath !== undefined) {
@@ -112,6 +135,7 @@ async function openSource(options: AddModelOptions, modelName: string): Promise<
     }
   }
   if (type === "local") return await localSource(options.sourcePath);
+  if (type === "s3") return await openS3Source(objects, options);
   return await hfSource({
     repo: options.sourcePath,
     modelName,
@@ -134,14 +158,24 @@ function envValue(name: string): string | undefined {
   }
 }
 
-/** Stores one source file at `key` from its local file or its stream; returns the bytes stored. */
-async function putSourceFile(
+/**
+ * Stores one source file at `key`: a server-side copy when it has `copyFrom` and the store can
+ * copy, else from its local file or its stream. Returns the bytes stored.
+ */
+export async function putSourceFile(
   objects: RegistryContext["backend"]["objects"],
   file: SourceFile,
   key: string,
   call: Parameters<FileTask["run"]>[0],
 ): Promise<number> {
   if (file.open === undefined) return await objects.putFile(file.localPath, key, call);
+  if (file.copyFrom !== undefined && objects.copyFromBucket !== undefined) {
+    const copied = await objects.copyFromBucket(file.copyFrom.bucket, file.copyFrom.key, key, call);
+    if (copied !== file.size) {
+      throw new AipModelError(`Copied ${copied} bytes of ${file.relativePath}, not ${file.size}`);
+    }
+    return copied;
+  }
   const stream = exactSize(await file.open(call.signal), file.size, file.relativePath);
   const stored = await objects.putStream(key, stream, file.size, call);
   if (stored !== file.size) {
@@ -157,7 +191,7 @@ export async function addModel(
 ): Promise<string> {
   const modelName = validateModelName(options.modelName);
   const version = options.version === undefined ? undefined : validateVersion(options.version);
-  const source = await openSource(options, modelName);
+  const source = await openSource(options, modelName, context.backend.objects);
   const { signal } = options;
   const { objects } = context.backend;
   let createdId: string | undefined;

@@ -8,6 +8,7 @@
  */
 
 import type { StorageProgressListener } from "../storage/progress.ts";
+import type { S3Storage } from "../storage/storage.ts";
 
 /** The options every backend call takes. */
 export interface BackendCallOptions {
@@ -115,6 +116,30 @@ export interface ObjectStore {
   copy(sourceKey: string, destinationKey: string, options?: BackendCallOptions): Promise<void>;
   /** Whether exactly `key` exists. */
   exists(key: string, options?: BackendCallOptions): Promise<boolean>;
+  /** Deletes exact keys (absent ones are fine); returns how many were asked for. */
+  deleteKeys?(keys: readonly string[], options?: BackendCallOptions): Promise<number>;
+  /**
+   * Whether {@link ObjectStore.copyFromBucket} can copy `sourceKey` of `sourceBucket` at
+   * `endpoint` server-side: the same endpoint, and this store's keys may read it. Never throws.
+   */
+  canCopyFrom?(
+    endpoint: string,
+    sourceBucket: string,
+    sourceKey: string,
+    options?: BackendCallOptions,
+  ): Promise<boolean>;
+  /** Copies `sourceKey` of another bucket of the same endpoint to `destinationKey`, server-side. */
+  copyFromBucket?(
+    sourceBucket: string,
+    sourceKey: string,
+    destinationKey: string,
+    options?: TransferCallOptions,
+  ): Promise<number>;
+  /**
+   * The storage of this store's own endpoint and keys on `bucket` (default: its own), to read a
+   * source from without handing out the keys; closed with the store, never by the caller.
+   */
+  ownStorage?(bucket?: string): S3Storage;
 }
 
 /** A registry: where metadata and objects live. */

@@ -18,6 +18,11 @@ import { getModel, type GetModelOptions, type GetModelResult } from "./get_model
 import { listModels, type ModelSummary } from "./list_models.ts";
 import { getModelInfo, type ModelInfo } from "./model_info.ts";
 import { setLatestVersion } from "./set_latest.ts";
+import {
+  transferFromS3,
+  type TransferFromS3Options,
+  type TransferFromS3Result,
+} from "./transfer_s3.ts";
 
 /** Options of the {@link MLOpsManager} constructor. */
 export interface MLOpsManagerOptions {
@@ -110,6 +115,14 @@ export class MLOpsManager {
   /** Deletes one version, or the whole model when `version` is omitted. */
   deleteModel(options: DeleteModelOptions): Promise<void> {
     return deleteModel(this.#context, options);
+  }
+
+  /**
+   * Copies a prefix or an object of a bucket (another account's, or the user's own when the
+   * source keys are omitted) into the user's bucket under `destPrefix`; returns what it copied.
+   */
+  transferFromS3(options: TransferFromS3Options): Promise<TransferFromS3Result> {
+    return transferFromS3(this.#context, options);
   }
 
   /** Releases the backend's connections. */

@@ -33,6 +33,11 @@ export interface StreamedSourceFile extends SourceFileBase {
   localPath?: undefined;
   /** Opens the file's bytes; `signal` stops the read. */
   open(signal: AbortSignal): Promise<ReadableStream<Uint8Array>>;
+  /**
+   * The same bytes as an object the destination can copy server-side (same endpoint, readable
+   * with its keys): then the store's `copyFromBucket` is used and `open` is never called.
+   */
+  copyFrom?: { bucket: string; key: string } | undefined;
 }
 
 /** One file of a source: a local file or a stream of a known size. */

@@ -43,7 +43,9 @@ export async function runTransfer(
     for (const task of tasks) {
       await group.add(async (taskSignal) => {
         const file = tracker.file(task.name, task.size);
-        bytes += await task.run({ signal: taskSignal, onProgress: file.onProgress });
+        // Not `bytes += await ...`: that reads `bytes` before the wait and loses the others' counts.
+        const moved = await task.run({ signal: taskSignal, onProgress: file.onProgress });
+        bytes += moved;
         file.end();
       });
     }
