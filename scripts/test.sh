@@ -28,6 +28,7 @@ echo "== bun test"
 bun test --timeout 120000 "${files[@]/#/./}"
 echo "== examples"
 deno run -A --env-file=.stack/env examples/platform_clients.ts
+deno run -A --env-file=.stack/env examples/platform.ts > /dev/null
 deno run -A examples/quickstart.ts > /dev/null
 node --import tsx examples/quickstart.ts > /dev/null
 bun examples/quickstart.ts > /dev/null
