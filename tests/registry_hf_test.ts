@@ -12,7 +12,9 @@ import { readdir } from "node:fs/promises";
 import { join, relative } from "node:path";
 import process from "node:process";
 import { after, before, describe, it } from "node:test";
+import { ListMultipartUploadsCommand } from "@aws-sdk/client-s3";
 import { AipModelError, AuthenticationError, NotFoundError } from "../src/errors.ts";
+import { S3Storage } from "../src/storage/storage.ts";
 import type { RegistryBackend } from "../src/registry/backend.ts";
 import { parseVersionsMap } from "../src/registry/format.ts";
 import { MLOpsManager } from "../src/registry/manager.ts";
@@ -266,4 +268,70 @@ describe("addModel from Hugging Face on the platform (token mode)", T, () => {
       await expectedHashes(privateRepo(), options.modelName),
     );
   });
+  it(
+    "a Hub that drops the connection in the middle of the large file: no model, no objects, " +
+      "no unfinished multipart upload",
+    T,
+    async () => {
+      const repo = publicRepo();
+      const big = repo.files.reduce((a, b) => (b.size > a.size ? b : a));
+      const handler = createHubHandler({ repos: [repo], tokens: [] });
+      const hub = await serveHandler(async (request) => {
+        const response = await handler(request);
+        const path = new URL(request.url).pathname;
+        if (!path.endsWith(`/${big.path}`) || request.headers.has("range")) return response;
+        await response.body?.cancel();
+        // 40 MiB of the file (several multipart parts), then the server resets the connection.
+        const cut = 40 * 1024 * 1024;
+        const chunks = fileChunks(big, 0, cut).getReader();
+        const body = new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            const next = await chunks.read();
+            if (next.done) controller.error(new Error("connection dropped by the test"));
+            else controller.enqueue(next.value);
+          },
+        });
+        return new Response(body, {
+          headers: {
+            "content-type": "application/octet-stream",
+            "content-length": String(big.size),
+          },
+        });
+      });
+      const name = `${modelName}_dropped`;
+      try {
+        const error = await manager.addModel({
+          sourceType: "hf",
+          modelName: name,
+          sourcePath: stackValue("HF_REPO"),
+          hfEndpoint: hub.url,
+        }).catch((e: unknown) => e);
+        assert.ok(error instanceof AipModelError, `got ${String(error)}`);
+        assert.match(error.message, /nothing was published/);
+        assert.equal((await manager.listModels()).some((m) => m.name === name), false);
+        const storage = new S3Storage({
+          endpoint: stackValue("CEPH_ENDPOINT_URL"),
+          accessKey: stackValue("CEPH_ACCESS_KEY"),
+          secretKey: stackValue("CEPH_SECRET_KEY"),
+          bucket: stackValue("CEPH_BUCKET"),
+        });
+        try {
+          const keys: string[] = [];
+          for await (const object of storage.list("_models/")) {
+            if (object.key.includes(`/hf_${name}/`)) keys.push(object.key);
+          }
+          assert.deepEqual(keys, []);
+          const uploads = await storage.client.send(
+            new ListMultipartUploadsCommand({ Bucket: stackValue("CEPH_BUCKET") }),
+          );
+          const ours = (uploads.Uploads ?? []).filter((u) => u.Key?.includes(`/hf_${name}/`));
+          assert.deepEqual(ours, []);
+        } finally {
+          storage.close();
+        }
+      } finally {
+        await hub.close();
+      }
+    },
+  );
 });
