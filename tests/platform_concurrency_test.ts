@@ -4,11 +4,9 @@
  */
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { parseVersionsMap } from "../src/registry/format.ts";
@@ -16,18 +14,11 @@ import { MLOpsManager } from "../src/registry/manager.ts";
 import type { S3Storage } from "../src/storage/storage.ts";
 import { stackValue } from "./_stack.ts";
 import { keysUnder, platformStorage, removeDir, tempDir } from "./_storage.ts";
+import { runChild } from "./_child.ts";
 
 /** Bun ignores a describe() timeout and defaults to 5 s a test: each test states its own. */
 const SLOW = { timeout: 120_000 };
 const WORKER = fileURLToPath(new URL("./_platform_worker.ts", import.meta.url));
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-
-/** The arguments that make this runtime's own executable run a TypeScript file. */
-function runtimeArgs(): string[] {
-  if ("Deno" in globalThis) return ["run", "-A", WORKER];
-  if ("Bun" in globalThis) return [WORKER];
-  return ["--import", "tsx", WORKER];
-}
 
 /** When a worker began its first addModel and finished its last, epoch ms. */
 interface Span {
@@ -37,20 +28,7 @@ interface Span {
 
 /** Runs the worker in a child process of the same runtime; resolves with its output. */
 function worker(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...runtimeArgs(), ...args], {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (chunk) => (output += String(chunk)));
-    child.stderr.on("data", (chunk) => (output += String(chunk)));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code === 0) resolve(output);
-      else reject(new Error(`worker exited with ${code}: ${output}`));
-    });
-  });
+  return runChild(WORKER, args);
 }
 
 describe("two processes adding versions to one model on the platform", SLOW, () => {

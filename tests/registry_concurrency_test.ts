@@ -1,39 +1,17 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { join } from "node:path";
-import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import type { MLOpsManager } from "../src/registry/manager.ts";
 import { localManager, removeDir, tempDir, writeTree } from "./_registry.ts";
+import { runChild } from "./_child.ts";
 
 const T = { timeout: 120_000 };
 const WORKER = fileURLToPath(new URL("./_registry_worker.ts", import.meta.url));
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-
-/** The arguments that make this runtime's own executable run a TypeScript file. */
-function runtimeArgs(): string[] {
-  if ("Deno" in globalThis) return ["run", "-A", WORKER];
-  if ("Bun" in globalThis) return [WORKER];
-  return ["--import", "tsx", WORKER];
-}
 
 /** Runs the worker in a child process of the same runtime; resolves with its output. */
 function worker(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...runtimeArgs(), ...args], {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (chunk) => (output += String(chunk)));
-    child.stderr.on("data", (chunk) => (output += String(chunk)));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code === 0) resolve(output);
-      else reject(new Error(`worker exited with ${code}: ${output}`));
-    });
-  });
+  return runChild(WORKER, args);
 }
 
 describe("two processes writing to one model of a local registry", T, () => {
