@@ -20,6 +20,7 @@ import type {
 import { progressCounter } from "../storage/progress.ts";
 import { AipModelError } from "../errors.ts";
 import { isErrorCode, isTempName, tempPathFor } from "./fs.ts";
+import { chunksOf } from "../streams.ts";
 
 /** The object store of a registry folder. */
 export class LocalObjectStore implements ObjectStore {
@@ -168,21 +169,6 @@ async function walk(
       const size = await stat(path).then((info) => info.size, () => undefined);
       if (size !== undefined) out.push({ key: `${keyPrefix}${entry.name}`, size });
     }
-  }
-}
-
-/** The chunks of a Web stream; the stream is cancelled when the reading stops early. */
-async function* chunksOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-    reader.releaseLock();
   }
 }
 

@@ -15,6 +15,7 @@ import { attributeFields, type ObjectAttributes, runMultipart } from "./multipar
 import { cleanEtag, type TransferResult } from "./objects.ts";
 import { type PartOptions, resolvePartOptions } from "./options.ts";
 import { progressCounter, type StorageProgressListener } from "./progress.ts";
+import { chunksOf } from "../streams.ts";
 
 /** Options of {@link putBytes}. */
 export interface PutBytesOptions extends ObjectAttributes {
@@ -85,7 +86,7 @@ export async function putStream(
     key,
     totalBytes: undefined,
   });
-  const parts = rechunk(iterate(stream), partSize);
+  const parts = rechunk(chunksOf(stream), partSize);
   try {
     const first = await parts.next();
     const second = first.done ? first : await parts.next();
@@ -135,26 +136,6 @@ export async function putStream(
     return { bucket: context.bucket, key, size, etag: undefined };
   } finally {
     await parts.return(undefined);
-  }
-}
-
-async function* iterate(
-  stream: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
-): AsyncGenerator<Uint8Array> {
-  if (!(stream instanceof ReadableStream)) {
-    yield* stream;
-    return;
-  }
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    await reader.cancel().catch(() => {});
-    reader.releaseLock();
   }
 }
 
