@@ -16,6 +16,8 @@ interface AddFlags {
   version?: string;
   source: string;
   code?: string;
+  tag?: string[];
+  category?: string;
   revision?: string;
   hfEndpoint?: string;
   include?: string[];
@@ -39,6 +41,8 @@ export function registerAdd(program: Command, run: Run): void {
     .option("-v, --version <version>", "the version name (default: the next _v<N>)")
     .option("-s, --source <type>", "local, hf or s3", "local")
     .option("--code <file>", "a file stored as model.py at the version root")
+    .option("--tag <tag...>", "tags added to the model's tags")
+    .option("--category <category>", `"Text Generation" or "Image Classification"`)
     .option("--revision <rev>", "hf: branch, tag or commit (default: main)")
     .option("--hf-endpoint <url>", "hf: the Hub or a mirror (default: HF_ENDPOINT)")
     .option("--include <pattern...>", "hf: only files matching these patterns")
@@ -75,6 +79,8 @@ async function add(session: Session, source: string, flags: AddFlags): Promise<C
     sourcePath: source,
     version: flags.version,
     codePath: flags.code,
+    tags: flags.tag,
+    category: flags.category,
     signal: session.signal,
     onProgress: session.progress(),
   };

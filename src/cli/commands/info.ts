@@ -46,6 +46,8 @@ async function info(session: Session, model: string): Promise<CliResult> {
       `Id:      ${details.id}`,
       `Uri:     ${details.uri}`,
       `Latest:  ${details.latest ?? "-"}`,
+      `Tags:    ${details.tags.length === 0 ? "-" : details.tags.join(", ")}`,
+      `Category: ${details.category ?? "-"}`,
       `Size:    ${details.totalSizeMb.toFixed(2)} MB in ${details.versionCount} version(s)`,
       `Created: ${details.created}`,
       "",
