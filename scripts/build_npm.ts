@@ -51,12 +51,18 @@ export function npmDependency(specifier: string): [string, string] | null {
   return [match[1]!, match[2]!];
 }
 
-/** The `exports` of deno.json as `[subpath, source file]` pairs, e.g. `[".", "mod.ts"]`. */
+/**
+ * The module `exports` of deno.json as `[subpath, source file]` pairs, e.g. `[".", "mod.ts"]`.
+ * The CLI's executable (JSR's `./bin`) is left out: on npm it is the package's `bin`, an ES module
+ * with top-level await that has no CommonJS form.
+ */
 function entryPoints(denoJson: DenoJson): [string, string][] {
   const exports = typeof denoJson.exports === "string"
     ? { ".": denoJson.exports }
     : denoJson.exports;
-  return Object.entries(exports).map(([subpath, file]) => [subpath, file.replace(/^\.\//, "")]);
+  return Object.entries(exports)
+    .map(([subpath, file]): [string, string] => [subpath, file.replace(/^\.\//, "")])
+    .filter(([, file]) => file !== BIN_SOURCE);
 }
 
 /** `./x.ts` -> `./x.js` in the module specifiers of a declaration file (tsc rewrites only JS). */

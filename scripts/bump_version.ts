@@ -9,8 +9,9 @@
  *   deno run scripts/bump_version.ts --current 0.1.3 --message "fix: x (pipy commit -push minor)"
  *     prints the next version (0.2.0); exits 3 when the message asks for no release
  *   deno run --allow-read --allow-write scripts/bump_version.ts --write 0.2.0
- *     writes the version into deno.json, the one place it lives (package.json is the private
- *     development workspace; the npm package.json is generated from deno.json)
+ *     writes the version where it lives: deno.json and src/version.ts (the CLI's --version).
+ *     package.json is the private development workspace and has none; the npm package.json is
+ *     generated from deno.json.
  */
 
 import { readFileSync, writeFileSync } from "node:fs";
@@ -79,9 +80,25 @@ export function withVersion(text: string, version: string): string {
   return updated;
 }
 
+/** `text` (src/version.ts's) with its `VERSION` constant set to `version`. */
+export function withVersionConstant(text: string, version: string): string {
+  parseVersion(version);
+  const constant = /(export const VERSION = )"[^"]*"/;
+  if (!constant.test(text)) {
+    throw new ValidationError("src/version.ts", 'a line export const VERSION = "x.y.z"');
+  }
+  return text.replace(constant, `$1"${version}"`);
+}
+
+/** The files that hold the version, each with the function that sets it. */
+const VERSION_FILES: [string, (text: string, version: string) => string][] = [
+  ["../deno.json", withVersion],
+  ["../src/version.ts", withVersionConstant],
+];
+
 const USAGE = `Usage:
   bump_version.ts --current X.Y.Z --message MESSAGE   print the next version (exit 3: no release)
-  bump_version.ts --write X.Y.Z                       write the version into deno.json`;
+  bump_version.ts --write X.Y.Z                       write the version into deno.json and src/version.ts`;
 
 /** The program; returns its exit code. */
 function cli(args: string[]): number {
@@ -97,9 +114,14 @@ function cli(args: string[]): number {
   try {
     const write = options.get("--write");
     if (write !== undefined) {
-      const path = fileURLToPath(new URL("../deno.json", import.meta.url));
-      writeFileSync(path, withVersion(readFileSync(path, "utf8"), write));
-      console.error(`deno.json: version ${write}`);
+      // Every file is changed in memory first: a file that cannot take the version leaves all as
+      // they were.
+      const updates = VERSION_FILES.map(([file, set]) => {
+        const path = fileURLToPath(new URL(file, import.meta.url));
+        return [path, set(readFileSync(path, "utf8"), write)] as const;
+      });
+      for (const [path, text] of updates) writeFileSync(path, text);
+      console.error(`version ${write} written into deno.json and src/version.ts`);
       return 0;
     }
     const current = options.get("--current");

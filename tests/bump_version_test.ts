@@ -1,12 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { readFileSync } from "node:fs";
 import { ValidationError } from "../src/errors.ts";
+import { VERSION } from "../src/version.ts";
 import { runChild } from "./_child.ts";
 import {
   bumpVersion,
   parseVersion,
   releaseKindFromMessage,
   withVersion,
+  withVersionConstant,
 } from "../scripts/bump_version.ts";
 
 describe("bumpVersion()", () => {
@@ -87,6 +90,26 @@ describe("withVersion()", () => {
       () => withVersion('{ "a": { "version": "1.0.0" }, "version": "0.1.0" }', "0.2.0"),
       ValidationError,
     );
+  });
+});
+
+describe("withVersionConstant()", () => {
+  it("sets VERSION in src/version.ts's text and nothing else", () => {
+    const text = '/** The version. */\nexport const VERSION = "0.1.0";\n';
+    assert.equal(withVersionConstant(text, "1.0.0"), text.replace("0.1.0", "1.0.0"));
+    assert.throws(() => withVersionConstant("export const OTHER = 1;\n", "1.0.0"), ValidationError);
+    assert.throws(() => withVersionConstant(text, "1.0"), ValidationError);
+  });
+});
+
+describe("the repository's version files", () => {
+  it("agree, and each takes a new version (what the release workflow's --write does)", () => {
+    const denoJson = readFileSync(new URL("../deno.json", import.meta.url), "utf8");
+    const versionTs = readFileSync(new URL("../src/version.ts", import.meta.url), "utf8");
+    assert.equal(JSON.parse(denoJson).version, VERSION);
+    const next = bumpVersion(VERSION, "minor");
+    assert.equal(JSON.parse(withVersion(denoJson, next)).version, next);
+    assert.match(withVersionConstant(versionTs, next), new RegExp(`VERSION = "${next}"`));
   });
 });
 
