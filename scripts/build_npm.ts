@@ -102,8 +102,13 @@ function formatDiagnostics(diagnostics: readonly ts.Diagnostic[]): string {
   });
 }
 
-/** Compiles `roots` into `outDir`; throws a BuildError naming every problem. */
-function compile(roots: string[], outDir: string, options: ts.CompilerOptions): void {
+/** Compiles `roots` into `outDir` (the `label` build); throws a BuildError naming every problem. */
+function compile(
+  label: string,
+  roots: string[],
+  outDir: string,
+  options: ts.CompilerOptions,
+): void {
   const compilerOptions = { ...baseOptions(), ...options, outDir };
   const host = ts.createCompilerHost(compilerOptions);
   host.writeFile = (fileName, text) => {
@@ -127,11 +132,15 @@ function compile(roots: string[], outDir: string, options: ts.CompilerOptions): 
     );
   }
   if (diagnostics.length > 0) {
-    throw new BuildError(`the TypeScript compiler reported:\n${formatDiagnostics(diagnostics)}`);
+    throw new BuildError(
+      `the TypeScript compiler reported, for the ${label} build:\n${
+        formatDiagnostics(diagnostics)
+      }`,
+    );
   }
   const emitted = program.emit();
   if (emitted.emitSkipped || emitted.diagnostics.length > 0) {
-    throw new BuildError(`emit failed:\n${formatDiagnostics(emitted.diagnostics)}`);
+    throw new BuildError(`the ${label} emit failed:\n${formatDiagnostics(emitted.diagnostics)}`);
   }
 }
 
@@ -184,11 +193,11 @@ function build(): void {
   const hasBin = existsSync(join(ROOT, BIN_SOURCE));
   rmSync(OUT, { recursive: true, force: true });
 
-  compile(hasBin ? [...entries, BIN_SOURCE] : entries, join(OUT, "esm"), {
+  compile("ES module", hasBin ? [...entries, BIN_SOURCE] : entries, join(OUT, "esm"), {
     module: ts.ModuleKind.ESNext,
     moduleResolution: ts.ModuleResolutionKind.Bundler,
   });
-  compile(entries, join(OUT, "cjs"), {
+  compile("CommonJS", entries, join(OUT, "cjs"), {
     module: ts.ModuleKind.CommonJS,
     moduleResolution: ts.ModuleResolutionKind.Bundler,
   });

@@ -2,8 +2,8 @@
 /**
  * Smoke tests of the npm package as a user gets it: builds `npm/`, packs it with `npm pack`,
  * installs the tarball in a fresh folder (its dependencies from the npm registry), and checks it
- * from Node ESM, Node `require`, Bun, `npx aipmodel`, and a TypeScript consumer (nodenext, ESM and
- * CJS). The CLI runs the issue's scenario on Node and on Bun: add a folder to a local registry,
+ * from Node ESM, Node `require`, Bun, Deno, `npx aipmodel`, and a TypeScript consumer (nodenext,
+ * ESM and CJS). The CLI runs the issue's scenario on Node and on Bun: add a folder to a local registry,
  * list it as JSON lines, get it back byte for byte; a wrong flag exits 2 with one line, a missing
  * model exits 1.
  *
@@ -13,7 +13,15 @@
 
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import process from "node:process";
@@ -285,6 +293,7 @@ function smoke(): void {
     }
     let tarball = "";
     const packed = step("npm pack", () => {
+      if (!existsSync(join(ROOT, "npm/package.json"))) return "npm/ is not built (drop --no-build)";
       const result = run("npm", ["pack", "--json", "--pack-destination", work], join(ROOT, "npm"));
       if (result.status !== 0) return describe(result);
       const [info] = JSON.parse(result.stdout) as { filename: string; size: number }[];
@@ -324,6 +333,15 @@ function smoke(): void {
     step(
       "bun: require('aipmodel')",
       succeeds(join(BIN, "bun"), ["cjs_check.cjs", join(work, "bun-cjs-registry")], consumer, ok),
+    );
+    step(
+      "deno: import from 'aipmodel' (the installed npm package)",
+      succeeds(
+        join(BIN, "deno"),
+        ["run", "-A", "esm_check.mjs", join(work, "deno-registry")],
+        consumer,
+        ok,
+      ),
     );
 
     writeFileSync(join(consumer, "cli_esm_check.mjs"), CLI_ESM_CHECK);
