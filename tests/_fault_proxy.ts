@@ -83,8 +83,12 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const open = new Set<Socket>();
 
   /** Takes one use of the first armed fault matching `request`. */
-  function take<T extends Fault>(list: T[], request: SeenRequest): T | undefined {
-    const fault = list.find((item) => item.times > 0 && item.match(request));
+  function take<T extends Fault>(
+    list: T[],
+    request: SeenRequest,
+    fits: (fault: T) => boolean = () => true,
+  ): T | undefined {
+    const fault = list.find((item) => item.times > 0 && item.match(request) && fits(item));
     if (fault) fault.times--;
     return fault;
   }
@@ -114,7 +118,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     let discarding = false; // a failed request's body is swallowed before the answer
     let failStatus = 0;
     let held: Buffer[] | undefined; // a stalled request's bytes
-    let cut: { bytes: number; direction: "up" | "down"; limit: number } | undefined;
+    let cut: { bytes: number; direction: "up" | "down"; limit: number; fault: Fault } | undefined;
     // Response side: a truncation waits for the next response's headers.
     let truncateNext = false;
     let responseHead: Buffer | undefined;
@@ -124,6 +128,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       if (cut?.direction !== "up") return true;
       cut.bytes += bytes;
       if (cut.bytes <= cut.limit) return true;
+      cut = undefined;
       injected.reset++;
       destroy();
       return false;
@@ -170,9 +175,26 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
         }
         return request;
       }
-      const reset = cut === undefined ? take(resets, request) : undefined;
-      if (reset) cut = { bytes: 0, direction: reset.direction, limit: reset.afterBytes };
-      if (take(truncations, request)) truncateNext = true;
+      // A reset armed by an earlier request of this connection that never carried enough
+      // bytes goes back to its fault: it is meant for a request that does.
+      if (cut !== undefined) cut.fault.times++;
+      cut = undefined;
+      // At most one fault per request, so that each one armed is seen.
+      // An upload reset is only armed on a request that carries enough bytes to trigger it.
+      const reset = take(
+        resets,
+        request,
+        (fault) =>
+          fault.direction === "down" || opaque || text.length + bodyLeft > fault.afterBytes,
+      );
+      if (reset) {
+        cut = { bytes: 0, direction: reset.direction, limit: reset.afterBytes, fault: reset };
+        return request;
+      }
+      if (take(truncations, request)) {
+        truncateNext = true;
+        return request;
+      }
       const stall = take(stalls, request);
       if (stall) {
         injected.stall++;
@@ -223,11 +245,13 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
         cut.bytes += data.length;
         if (cut.bytes > cut.limit) {
           client.write(data.subarray(0, Math.max(0, data.length - (cut.bytes - cut.limit))));
+          cut = undefined;
           injected.reset++;
           destroy();
           return;
         }
       }
+      if (responseLeft === 0) return; // a truncated response's rest is dropped
       if (!truncateNext) {
         client.write(data);
         return;

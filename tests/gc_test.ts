@@ -133,7 +133,7 @@ describe("gc() on the local registry", SLOW, () => {
       assert.equal(report.removed, 1);
       await assert.rejects(readFile(old));
       assert.equal(await readFile(fresh, "utf8"), "f");
-    await rm(fresh);
+      await rm(fresh);
     },
   );
 
