@@ -36,13 +36,25 @@ export class LocalObjectStore implements ObjectStore {
 
   async putFile(path: string, key: string, options?: TransferCallOptions): Promise<number> {
     const target = this.#pathOf(key);
+    const before = await stat(path);
     const count = progressCounter(options?.onProgress, {
       kind: "upload",
       bucket: this.bucket,
       key,
-      totalBytes: (await stat(path)).size,
+      totalBytes: before.size,
     });
-    return await streamInto(path, target, count, options?.signal);
+    // A file that changes while it is copied would store a mix of two contents: refused.
+    const unchanged = async (bytes: number): Promise<void> => {
+      const after = await stat(path);
+      if (bytes !== before.size || after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
+        throw new AipModelError(
+          `The file ${path} changed during its upload (${before.size} bytes at the start, ` +
+            `${after.size} now). The upload was abandoned: upload it again once it no longer ` +
+            "changes.",
+        );
+      }
+    };
+    return await streamInto(path, target, count, options?.signal, unchanged);
   }
 
   async putStream(
@@ -232,6 +244,7 @@ async function streamInto(
   target: string,
   count: (delta: number) => void,
   signal: AbortSignal | undefined,
+  verify?: (bytes: number) => Promise<void>,
 ): Promise<number> {
   signal?.throwIfAborted();
   await mkdir(dirname(target), { recursive: true });
@@ -250,6 +263,7 @@ async function streamInto(
       createWriteStream(temp, { flags: "wx" }),
       ...(signal ? [{ signal }] : []),
     );
+    await verify?.(bytes);
     await rename(temp, target);
   } catch (error) {
     await rm(temp, { force: true });
