@@ -6,26 +6,21 @@
  * @module
  */
 
-import { Buffer } from "node:buffer";
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { fittedName } from "../file_names.ts";
 
 /** The marker in the names of temporary files; listings skip them. */
 export const TEMP_MARKER = ".aipmodel-tmp-";
 
-/** The longest file name most file systems take, in bytes. */
-const NAME_MAX = 255;
-
 /**
  * A unique temporary path beside `path`, so that the final rename stays on one file system. Its
- * name keeps as much of the target's name as fits in {@link NAME_MAX} bytes.
+ * name keeps as much of the target's name as fits in one file name.
  */
 export function tempPathFor(path: string): string {
   const prefix = `${TEMP_MARKER}${randomBytes(6).toString("hex")}-`;
-  let name = basename(path);
-  while (Buffer.byteLength(prefix + name) > NAME_MAX) name = [...name].slice(0, -1).join("");
-  return join(dirname(path), prefix + name);
+  return join(dirname(path), fittedName(prefix, basename(path), ""));
 }
 
 /** Whether a file name is one of our temporary files. */
