@@ -50,8 +50,17 @@ export interface FaultProxy {
     times?: number;
     match?: RequestFilter;
   }): void;
-  /** Answers the next `times` matching requests with `status` and closes their connections. */
-  fail(options: { status: number; times?: number; match?: RequestFilter }): void;
+  /**
+   * Answers the next `times` matching requests with `status` (and `body` of `contentType`, by
+   * default a line of text) and closes their connections.
+   */
+  fail(options: {
+    status: number;
+    body?: string;
+    contentType?: string;
+    times?: number;
+    match?: RequestFilter;
+  }): void;
   /** Holds the next `times` matching requests for `ms` before forwarding them. */
   stall(options: { ms: number; times?: number; match?: RequestFilter }): void;
   /** Cuts the next `times` matching responses halfway through their body. */
@@ -77,7 +86,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const requests: string[] = [];
   const injected = { reset: 0, fail: 0, stall: 0, truncate: 0 };
   let resets: (Fault & { afterBytes: number; direction: "up" | "down" })[] = [];
-  let failures: (Fault & { status: number })[] = [];
+  let failures: (Fault & { status: number; body?: string; contentType?: string })[] = [];
   let stalls: (Fault & { ms: number })[] = [];
   let truncations: Fault[] = [];
   const open = new Set<Socket>();
@@ -116,7 +125,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     let bodyLeft = 0; // bytes of the current request's body still to come
     let opaque = false; // a body of unknown length: the rest of the connection just passes
     let discarding = false; // a failed request's body is swallowed before the answer
-    let failStatus = 0;
+    let failure: { status: number; body?: string; contentType?: string } | undefined;
     let held: Buffer[] | undefined; // a stalled request's bytes
     let cut: { bytes: number; direction: "up" | "down"; limit: number; fault: Fault } | undefined;
     // Response side: a truncation waits for the next response's headers.
@@ -141,9 +150,10 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
 
     const answer = (): void => {
       injected.fail++;
-      const body = `${failStatus} injected by the fault proxy\n`;
+      const status = failure?.status ?? 500;
+      const body = failure?.body ?? `${status} injected by the fault proxy\n`;
       client.end(
-        `HTTP/1.1 ${failStatus} Injected\r\ncontent-type: text/plain\r\n` +
+        `HTTP/1.1 ${status} Injected\r\ncontent-type: ${failure?.contentType ?? "text/plain"}\r\n` +
           `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
       );
       server.destroy();
@@ -164,9 +174,8 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       const length = headers.get("content-length");
       if (headers.get("transfer-encoding") !== undefined) opaque = true;
       bodyLeft = length === undefined ? 0 : Number(length);
-      const failure = take(failures, request);
+      failure = take(failures, request);
       if (failure) {
-        failStatus = failure.status;
         // With `Expect: 100-continue` the body waits for us: answer at once, as a server may.
         if (headers.get("expect")?.toLowerCase() === "100-continue" || bodyLeft === 0 || opaque) {
           answer();
@@ -316,8 +325,14 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     reset({ afterBytes, direction = "up", times = Infinity, match = ANY }) {
       resets.push({ afterBytes, direction, times, match });
     },
-    fail({ status, times = Infinity, match = ANY }) {
-      failures.push({ status, times, match });
+    fail({ status, body, contentType, times = Infinity, match = ANY }) {
+      failures.push({
+        status,
+        times,
+        match,
+        ...(body === undefined ? {} : { body }),
+        ...(contentType === undefined ? {} : { contentType }),
+      });
     },
     stall({ ms, times = Infinity, match = ANY }) {
       stalls.push({ ms, times, match });
