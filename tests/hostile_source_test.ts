@@ -193,8 +193,8 @@ describe("odd source folders on the local registry", SLOW, () => {
       }
       const info = await manager.getModelInfo("many_local");
       assert.deepEqual(info.versions.map((version) => version.name), ["v1"]);
-      // Printed for the record (the library never prints; tests may).
-      console.log(`10,000 files: add ${added - started} ms, get ${done - added} ms`);
+      // Generous: the machine running the suite may be shared (about 10 s each when idle).
+      assert.ok(done - started < 200_000, `add ${added - started} ms, get ${done - added} ms`);
     },
   );
 });
