@@ -154,6 +154,9 @@ export async function gc(context: RegistryContext, options: GcOptions = {}): Pro
       if (upload.lastActivity.getTime() > cutoff) continue;
       // An automatic version being uploaded: its parts are in flight, whatever their age.
       if (owner.kind === "own" && isReferenced(upload.key, owner.reserved)) continue;
+      // Listed before the model was read: it may have completed (and its reservation gone)
+      // in between. Only one still unfinished after that read is an orphan.
+      if (!(await stillUnfinished(backend, upload, call))) continue;
       orphans.push({
         kind: "upload",
         modelId: id,
@@ -307,12 +310,14 @@ async function removeOrphan(
   if (!stillOrphan()) return "skipped: the model refers to it now";
   if (orphan.kind === "upload") {
     if (objects.abortUnfinished === undefined) return "skipped: the store cannot abort uploads";
-    await objects.abortUnfinished({
+    const upload = {
       key: orphan.prefix,
       id: orphan.uploadId ?? "",
       bytes: orphan.bytes,
       lastActivity: orphan.lastActivity,
-    }, call);
+    };
+    if (!(await stillUnfinished(backend, upload, call))) return "skipped: it finished meanwhile";
+    await objects.abortUnfinished(upload, call);
     return undefined;
   }
   if (orphan.kind === "object") {
@@ -331,6 +336,19 @@ async function removeOrphan(
   }
   await objects.deletePrefix(orphan.prefix, call);
   return undefined;
+}
+
+/** Whether `upload` is still listed as unfinished. */
+async function stillUnfinished(
+  backend: RegistryBackend,
+  upload: UnfinishedUpload,
+  call: BackendCallOptions,
+): Promise<boolean> {
+  if (backend.objects.listUnfinished === undefined) return false;
+  for await (const found of backend.objects.listUnfinished(upload.key, call)) {
+    if (found.key === upload.key && found.id === upload.id) return true;
+  }
+  return false;
 }
 
 /** The model id of a key under `_models/{id}/`, else `undefined`. */
