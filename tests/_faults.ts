@@ -48,6 +48,19 @@ export function directConnect(
   };
 }
 
+/** Token mode on the local stack, with short retries. */
+export function tokenConnect(overrides: Partial<ConnectOptions> = {}): ConnectOptions {
+  return {
+    userToken: stackValue("USER_TOKEN"),
+    userManagementApi: stackValue("USER_MANAGEMENT_API"),
+    clearmlApiHost: stackValue("CLEARML_API_HOST"),
+    cephEndpointUrl: stackValue("CEPH_ENDPOINT_URL"),
+    retry: { retries: 1, baseDelayMs: 20 },
+    env: {},
+    ...overrides,
+  };
+}
+
 /** The error and its `cause`s, outermost first. */
 export function causeChain(error: unknown): unknown[] {
   const chain: unknown[] = [];

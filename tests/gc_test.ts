@@ -155,6 +155,24 @@ describe("gc() on the local registry", SLOW, () => {
       `version _models/${id}/v5/`,
     ]);
   });
+
+  it(
+    "a version published at its staging folder (the move after an overwrite failed) is not an " +
+      "orphan, and neither is the folder of the model's uri",
+    SLOW,
+    async () => {
+      const staging = `_models/${id}/v5_tmp_0123456789/`;
+      await writeTree(objectsRoot, { [`${staging}b.bin`]: "b" });
+      const entity = (await manager.backend.metadata.getById(id))!;
+      const map = JSON.parse(entity.metadata.versions_map!) as Record<string, { path: string }>;
+      map.v5 = { ...map.v1!, path: staging };
+      await manager.backend.metadata.setMetadata(id, {
+        versions_map: { type: "str", value: JSON.stringify(map) },
+      });
+      await manager.backend.metadata.setUri(id, `s3://local/_models/${id}/v5/`);
+      assert.deepEqual((await manager.gc({ olderThanMs: 0, dryRun: true })).orphans, []);
+    },
+  );
 });
 
 describe("gc() on the platform", SLOW, () => {

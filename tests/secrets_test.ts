@@ -12,12 +12,13 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import process from "node:process";
 import { after, before, describe, it } from "node:test";
+import { AuthenticationError, ConnectionError } from "../src/errors.ts";
 import type { FetchLike } from "../src/http/fetch.ts";
 import type { Logger } from "../src/logger.ts";
 import type { ConnectOptions } from "../src/registry/connect_options.ts";
 import { MLOpsManager } from "../src/registry/manager.ts";
 import { startFaultProxy } from "./_fault_proxy.ts";
-import { directConnect, rejectionOf, SLOW, uniqueName } from "./_faults.ts";
+import { directConnect, rejectionOf, SLOW, tokenConnect, uniqueName } from "./_faults.ts";
 import { dropProject, stackClient } from "./_platform.ts";
 import { removeDir, tempDir, writeTree } from "./_registry.ts";
 import { stackValue } from "./_stack.ts";
@@ -92,18 +93,8 @@ describe("secrets in logs and errors", SLOW, () => {
     errors.push(await rejectionOf(call()));
   }
 
-  function tokenOptions(overrides: Partial<ConnectOptions> = {}): ConnectOptions {
-    return {
-      userToken: stackValue("USER_TOKEN"),
-      userManagementApi: stackValue("USER_MANAGEMENT_API"),
-      clearmlApiHost: stackValue("CLEARML_API_HOST"),
-      cephEndpointUrl: stackValue("CEPH_ENDPOINT_URL"),
-      retry: { retries: 1, baseDelayMs: 10 },
-      env: {},
-      ...verbose,
-      ...overrides,
-    };
-  }
+  const tokenOptions = (overrides: Partial<ConnectOptions> = {}) =>
+    tokenConnect({ ...verbose, ...overrides });
 
   before(async () => {
     dir = await tempDir("aipmodel-secrets-");
@@ -279,6 +270,19 @@ describe("secrets in logs and errors", SLOW, () => {
         await manager.close();
       }
       assert.equal(errors.length, 10);
+      // The refused credentials are typed and name their service.
+      assert.deepEqual(
+        errors.slice(0, 4).map((error) =>
+          error instanceof AuthenticationError ? error.service : String(error)
+        ),
+        ["user-management", "clearml", "s3", "s3"],
+      );
+      assert.deepEqual(
+        errors.slice(4, 7).map((error) =>
+          error instanceof ConnectionError ? error.service : String(error)
+        ),
+        ["clearml", "s3", "user-management"],
+      );
     },
   );
 
