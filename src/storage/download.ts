@@ -35,7 +35,6 @@ import {
 } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { ConnectionError, IntegrityError } from "../errors.ts";
-import { concatBytes } from "./bytes.ts";
 import type { StorageContext } from "./client.ts";
 import { withRetries } from "./call.ts";
 import { getObject } from "./read.ts";
@@ -330,16 +329,18 @@ async function writeBody(
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
   const flush = async () => {
-    const buffer = pending.length === 1 ? pending[0] : concatBytes(pending, pendingBytes);
+    const chunks = pending;
+    const length = pendingBytes;
     pending = [];
     pendingBytes = 0;
-    if (buffer === undefined || buffer.length === 0) return;
-    await file.write(buffer, 0, buffer.length, position + written.bytes).catch((error) => {
+    if (length === 0) return;
+    // One vectored write, no copy into a larger buffer.
+    await file.writev(chunks, position + written.bytes).catch((error) => {
       throw localFileError("write", "the temporary download file", error);
     });
-    written.bytes += buffer.length;
-    ordered.push(index, buffer);
-    progress(buffer.length);
+    written.bytes += length;
+    for (const chunk of chunks) ordered.push(index, chunk);
+    progress(length);
   };
   try {
     if (stream !== undefined) {

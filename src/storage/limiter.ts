@@ -37,9 +37,9 @@ export interface TransferTuning {
   partSize?: number | undefined;
   /**
    * The most bytes of file data held in memory at once (upload parts read ahead of their request,
-   * downloaded parts waiting for the hash to reach them). With the defaults, 8 large parts are in
+   * downloaded parts waiting for the hash to reach them). With the defaults, 4 large parts are in
    * flight at once.
-   * @default 64 MiB
+   * @default 32 MiB
    */
   memoryBudget?: number | undefined;
 }
@@ -49,7 +49,7 @@ export const DEFAULT_TRANSFER_CONCURRENCY = 16;
 /** The default of {@link TransferTuning.partSize}. */
 export const DEFAULT_TRANSFER_PART_SIZE: number = 8 * MiB;
 /** The default of {@link TransferTuning.memoryBudget}. */
-export const DEFAULT_MEMORY_BUDGET: number = 64 * MiB;
+export const DEFAULT_MEMORY_BUDGET: number = 32 * MiB;
 
 interface Waiter {
   bytes: number;
@@ -80,6 +80,7 @@ export class TransferLimiter {
   #requests = 0;
   #bytes = 0;
   readonly #queue: Waiter[] = [];
+  readonly #buffers: Uint8Array[] = [];
 
   /** Applies the defaults of {@link TransferTuning} and checks them. */
   constructor(tuning: TransferTuning = {}) {
@@ -140,6 +141,22 @@ export class TransferLimiter {
     } finally {
       release();
     }
+  }
+
+  /**
+   * A buffer of `size` bytes for one part, reused from parts already sent when one of that size is
+   * free: fewer large allocations, less garbage-collector work and a flatter memory profile.
+   */
+  takeBuffer(size: number): Uint8Array {
+    const index = this.#buffers.findIndex((buffer) => buffer.length === size);
+    if (index >= 0) return this.#buffers.splice(index, 1)[0] as Uint8Array;
+    return new Uint8Array(size);
+  }
+
+  /** Gives back a buffer no request uses any more (kept while the pool fits the budget). */
+  giveBuffer(buffer: Uint8Array): void {
+    const pooled = this.#buffers.reduce((sum, item) => sum + item.length, 0);
+    if (pooled + buffer.length <= this.memoryBudget) this.#buffers.push(buffer);
   }
 
   #releaser(bytes: number): () => void {

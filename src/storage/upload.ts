@@ -100,7 +100,7 @@ export async function putFile(
     try {
       if (before.size <= threshold) {
         const etag = await limiter.run(before.size, signal, async () => {
-          const body = await readPart(source, 0, before.size);
+          const body = await readPart(source, 0, before.size, new Uint8Array(before.size));
           await checkUnchanged(source);
           const output = await call(
             context,
@@ -137,7 +137,7 @@ export async function putFile(
             const length = range.end - range.start + 1;
             const release = await limiter.acquire(length, session.group.signal);
             try {
-              const body = await readPart(source, range.start, length);
+              const body = await readPart(source, range.start, length, limiter.takeBuffer(length));
               await session.group.add(async (partSignal) => {
                 try {
                   await sendPart(
@@ -147,6 +147,8 @@ export async function putFile(
                     { partNumber: range.partNumber, body },
                     partSignal,
                   );
+                  // Sent: the request no longer holds it (after a failure it might).
+                  limiter.giveBuffer(body);
                 } finally {
                   release();
                 }
@@ -187,9 +189,13 @@ interface FileSource {
   read: number;
 }
 
-/** Reads `length` bytes at `position` (the next bytes in order) into a new buffer, hashing them. */
-async function readPart(source: FileSource, position: number, length: number): Promise<Buffer> {
-  const buffer = Buffer.allocUnsafe(length);
+/** Reads `length` bytes at `position` (the next bytes in order) into `buffer`, hashing them. */
+async function readPart(
+  source: FileSource,
+  position: number,
+  length: number,
+  buffer: Uint8Array,
+): Promise<Uint8Array> {
   for (let offset = 0; offset < length;) {
     const want = Math.min(READ_SIZE, length - offset);
     const { bytesRead } = await source.handle.read(buffer, offset, want, position + offset)
