@@ -89,6 +89,9 @@ export class S3ObjectStore implements ObjectStore {
       ...(options.expectedSha256 === undefined ? {} : { expectedSha256: options.expectedSha256 }),
       ...(options.expectedSize === undefined ? {} : { expectedSize: options.expectedSize }),
       ...(options.resume === undefined ? {} : { resume: options.resume }),
+      ...(options.etag === undefined || options.expectedSize === undefined
+        ? {}
+        : { known: { size: options.expectedSize, etag: options.etag } }),
     });
     return { bytes: result.size, sha256: result.sha256, resumedBytes: result.resumedBytes };
   }
@@ -122,7 +125,7 @@ export class S3ObjectStore implements ObjectStore {
     options: BackendCallOptions = {},
   ): AsyncGenerator<ObjectEntry, void, undefined> {
     for await (const object of this.#storage.list(prefix, signalOnly(options))) {
-      yield { key: object.key, size: object.size };
+      yield { key: object.key, size: object.size, etag: object.etag };
     }
   }
 

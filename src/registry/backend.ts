@@ -82,6 +82,8 @@ export interface ObjectEntry {
   key: string;
   /** Its size in bytes. */
   size: number;
+  /** Its ETag when the store has one (a download then needs no HeadObject). */
+  etag?: string | undefined;
 }
 
 /** The options of transfers. */
@@ -98,6 +100,8 @@ export interface GetFileCallOptions extends TransferCallOptions {
   expectedSha256?: string | undefined;
   /** The size the object must have. */
   expectedSize?: number | undefined;
+  /** The ETag a listing gave, with `expectedSize`: the store may then skip its HeadObject. */
+  etag?: string | undefined;
   /**
    * Keep a failed download's known-good prefix beside the destination
    * (`<file>.aipmodel-partial`) and continue from it on the next call.

@@ -219,6 +219,7 @@ export async function getModel(
         const got = await objects.getFile(entry.key, destination, {
           ...call,
           expectedSize: entry.size,
+          etag: entry.etag,
           ...(want === undefined ? {} : { expectedSha256: want.sha256 }),
           resume: true,
         });

@@ -72,6 +72,11 @@ export interface GetFileOptions extends TransferTuning {
    * @default false
    */
   resume?: boolean | undefined;
+  /**
+   * The object's size and ETag as a listing gave them: the HeadObject before the download is then
+   * skipped (one request less per file, which counts for many small files).
+   */
+  known?: { size: number; etag: string | undefined } | undefined;
   /** A limiter shared with other transfers; the tuning options are then ignored. */
   limiter?: TransferLimiter | undefined;
   /** Stops the download; nothing is left at the destination (but a kept partial file). */
@@ -112,7 +117,7 @@ export async function getFile(
 ): Promise<DownloadResult> {
   const limiter = limiterOf(options);
   const { signal } = options;
-  const head = await requireObject(context, key, "GetObject", signal);
+  const head = options.known ?? await requireObject(context, key, "GetObject", signal);
   const size = head.size;
   if (options.expectedSize !== undefined && options.expectedSize !== size) {
     throw new IntegrityError(
