@@ -6,9 +6,10 @@
  *
  * Objects above `parallelThreshold` are fetched as ranged GETs in parallel, each written at its
  * offset (positional writes) as it arrives. The hash needs the bytes in order: the part at the
- * hash cursor is hashed as it is written, later parts wait in memory, and a part keeps its slot of
- * the {@link TransferLimiter} (a request and its bytes of the memory budget) until it is hashed,
- * so memory stays within the budget. A broken GET is retried from the byte it reached. Every GET
+ * hash cursor is hashed as it is written; a part ahead of it is only written, and read back from
+ * the file (the page cache) when the cursor reaches it (see `ordered_hash.ts`). No part is held in
+ * memory, and a part keeps its slot of the {@link TransferLimiter} until it is hashed, which
+ * bounds how far ahead of the cursor the parts run. A broken GET is retried from the byte it reached. Every GET
  * carries `If-Match` with the ETag seen first, so an object replaced during the download fails it
  * instead of mixing two versions.
  *
@@ -148,17 +149,20 @@ export async function getFile(
       throw localFileError("create the folder", directory, error);
     });
     const start = resume ? await resumePoint(temporary, sidecar, head.etag, size, hash) : 0;
-    handle = await open(temporary, start > 0 ? "r+" : "w").catch((error) => {
+    handle = await open(temporary, start > 0 ? "r+" : "w+").catch((error) => {
       throw localFileError("create", temporary, error);
     });
     if (start > 0) await handle.truncate(start);
-    ordered = new OrderedHash(hash, start);
+    const failed = new AbortController();
+    ordered = new OrderedHash(hash, start, handle, (error) => failed.abort(error));
     progress(start);
-    const get = { context, key, etag: head.etag, file: handle, progress, ordered, size };
+    const get = { context, key, etag: head.etag, file: handle, progress, ordered, size, limiter };
     const ranges = size - start <= threshold
       ? [{ start, end: size - 1 }]
       : planRanges(start, size, partSize);
-    if (size > 0) await fetchInOrder(get, ranges, limiter, signal);
+    const inner = signal ? AbortSignal.any([signal, failed.signal]) : failed.signal;
+    if (size > 0) await fetchInOrder(get, ranges, limiter, inner);
+    if (failed.signal.aborted) throw failed.signal.reason;
     await finish(handle, temporary, size, options.fsync === true);
     const sha256 = hash.digest("hex");
     if (options.expectedSha256 !== undefined && sha256 !== options.expectedSha256) {
@@ -245,6 +249,7 @@ interface RangedGet {
   progress: ProgressCounter;
   ordered: OrderedHash;
   size: number;
+  limiter: TransferLimiter;
 }
 
 /**
@@ -264,6 +269,7 @@ async function fetchInOrder(
       try {
         await group.add(async (inner) => {
           try {
+            get.ordered.start(index, range.start);
             await fetchRange(get, range, index, inner);
             get.ordered.done(index);
             await get.ordered.hashed(index, inner);
@@ -315,7 +321,12 @@ function fetchRange(
   });
 }
 
-/** Network chunks are small (16 to 64 KiB): gathering them into writes of this size saves CPU. */
+/**
+ * Network chunks are small (16 to 64 KiB): they are copied into one reused buffer of this size
+ * and written together, which saves system calls and allocates nothing per write (a vectored
+ * write copies its chunks into new buffers on some runtimes, and garbage is what makes a
+ * download's memory grow).
+ */
 const WRITE_SIZE = 1024 * 1024;
 
 async function writeBody(
@@ -331,20 +342,18 @@ async function writeBody(
   // A stalled body would otherwise only end at the inactivity timeout.
   const onAbort = () => stream?.destroy?.();
   signal?.addEventListener("abort", onAbort, { once: true });
-  let pending: Uint8Array[] = [];
+  const buffer = get.limiter.takeBuffer(WRITE_SIZE);
   let pendingBytes = 0;
   const flush = async () => {
-    const chunks = pending;
     const length = pendingBytes;
-    pending = [];
     pendingBytes = 0;
     if (length === 0) return;
-    // One vectored write, no copy into a larger buffer.
-    await file.writev(chunks, position + written.bytes).catch((error) => {
+    const data = buffer.subarray(0, length);
+    await file.write(data, 0, length, position + written.bytes).catch((error) => {
       throw localFileError("write", "the temporary download file", error);
     });
     written.bytes += length;
-    for (const chunk of chunks) ordered.push(index, chunk);
+    ordered.wrote(index, [data], length);
     progress(length);
   };
   try {
@@ -353,9 +362,13 @@ async function writeBody(
         if (written.bytes + pendingBytes + chunk.length > expected) {
           throw truncated(context, key, written.bytes + pendingBytes + chunk.length, expected);
         }
-        pending.push(chunk);
-        pendingBytes += chunk.length;
-        if (pendingBytes >= WRITE_SIZE) await flush();
+        for (let offset = 0; offset < chunk.length;) {
+          const take = Math.min(buffer.length - pendingBytes, chunk.length - offset);
+          buffer.set(chunk.subarray(offset, offset + take), pendingBytes);
+          pendingBytes += take;
+          offset += take;
+          if (pendingBytes === buffer.length) await flush();
+        }
       }
     }
     // What arrived is good even when the body broke off: keep it, the retry continues after it.
@@ -367,6 +380,8 @@ async function writeBody(
   } finally {
     signal?.removeEventListener("abort", onAbort);
     stream?.destroy?.();
+    // Written and hashed (the hash reads it synchronously): free for the next range.
+    get.limiter.giveBuffer(buffer);
   }
   if (written.bytes !== expected) throw truncated(context, key, written.bytes, expected);
 }

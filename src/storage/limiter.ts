@@ -36,9 +36,9 @@ export interface TransferTuning {
    */
   partSize?: number | undefined;
   /**
-   * The most bytes of file data held in memory at once (upload parts read ahead of their request,
-   * downloaded parts waiting for the hash to reach them). With the defaults, 4 large parts are in
-   * flight at once.
+   * The most bytes of file data in flight at once: upload parts are read into memory before their
+   * request; download parts are not held in memory, but the budget bounds how far ahead of the
+   * hash cursor they run. With the defaults, 4 large parts are in flight at once.
    * @default 32 MiB
    */
   memoryBudget?: number | undefined;
