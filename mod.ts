@@ -13,6 +13,8 @@ export {
   ClearMLError,
   type ClearMLErrorDetails,
   ConnectionError,
+  IntegrityError,
+  type IntegrityErrorDetails,
   NotFoundError,
   OperationAbortedError,
   ServiceError,
@@ -67,7 +69,14 @@ export { S3Storage, type S3StorageOptions, type SignalOptions } from "./src/stor
 export type { S3ConnectionOptions } from "./src/storage/client.ts";
 export type { PutFileOptions } from "./src/storage/upload.ts";
 export type { PutBytesOptions, PutStreamOptions } from "./src/storage/put.ts";
-export type { GetFileOptions } from "./src/storage/download.ts";
+export type { DownloadResult, GetFileOptions } from "./src/storage/download.ts";
+export {
+  DEFAULT_MEMORY_BUDGET,
+  DEFAULT_TRANSFER_CONCURRENCY,
+  DEFAULT_TRANSFER_PART_SIZE,
+  TransferLimiter,
+  type TransferTuning,
+} from "./src/storage/limiter.ts";
 export type { GetBytesOptions, GetStreamOptions } from "./src/storage/read.ts";
 export type { ListOptions as StorageListOptions } from "./src/storage/list.ts";
 export type { DeleteOptions } from "./src/storage/delete.ts";
@@ -89,6 +98,20 @@ export { MLOpsManager, type MLOpsManagerOptions } from "./src/registry/manager.t
 export type { ConnectOptions } from "./src/registry/connect_options.ts";
 export type { AddModelOptions, SourceType } from "./src/registry/add_model.ts";
 export type { GetModelOptions, GetModelResult } from "./src/registry/get_model.ts";
+export type {
+  VerifyFileReport,
+  VerifyModelOptions,
+  VerifyModelReport,
+  VerifyStatus,
+} from "./src/registry/verify_model.ts";
+export {
+  type Manifest,
+  MANIFEST_FORMAT,
+  MANIFEST_FORMAT_VERSION,
+  type ManifestFile,
+  type ManifestReference,
+  MANIFESTS_FOLDER,
+} from "./src/registry/manifest.ts";
 export type { ModelSummary } from "./src/registry/list_models.ts";
 export type { ModelInfo, ModelVersionInfo } from "./src/registry/model_info.ts";
 export type { DeleteModelOptions } from "./src/registry/delete_model.ts";
@@ -115,12 +138,14 @@ export type {
 } from "./src/registry/source.ts";
 export type {
   BackendCallOptions,
+  GetFileCallOptions,
   HeldLock,
   MetadataStore,
   ModelEntity,
   ObjectEntry,
   ObjectStore,
   RegistryBackend,
+  StoredFile,
   TransferCallOptions,
   TypedValue,
   UnfinishedUpload,

@@ -233,3 +233,46 @@ export class NotFoundError extends AipModelError {
     this.identifier = identifier;
   }
 }
+
+/** What an {@link IntegrityError} found. */
+export interface IntegrityErrorDetails extends AipModelErrorOptions {
+  /** The file or object that failed the check: a path under the version, a key, or a file. */
+  subject: string;
+  /** What was expected (a SHA-256 in hex, or a size in bytes). */
+  expected: string;
+  /** What was found. */
+  actual: string;
+}
+
+/**
+ * Bytes differ from what the version's manifest (or the object's listed size) says: a corrupted
+ * or replaced object, a damaged manifest, or a file missing from a version. The bad file is never
+ * left at the destination.
+ *
+ * @example
+ * ```ts
+ * import { IntegrityError } from "./errors.ts";
+ * const error = new IntegrityError("SHA-256 mismatch", {
+ *   subject: "weights.bin",
+ *   expected: "ab12",
+ *   actual: "cd34",
+ * });
+ * console.assert(error.subject === "weights.bin");
+ * ```
+ */
+export class IntegrityError extends AipModelError {
+  /** The file or object that failed the check. */
+  readonly subject: string;
+  /** What was expected. */
+  readonly expected: string;
+  /** What was found. */
+  readonly actual: string;
+
+  /** `details` names the file and the expected and actual values. */
+  constructor(message: string, details: IntegrityErrorDetails) {
+    super(message, details);
+    this.subject = details.subject;
+    this.expected = details.expected;
+    this.actual = details.actual;
+  }
+}

@@ -48,6 +48,11 @@ export async function localManager(
   return { manager: new MLOpsManager({ backend, logger, verbose: true }), backend, lines };
 }
 
+/** Whether a key is one of the version manifests kept beside the versions (`_manifests/`). */
+export function notManifest(key: string): boolean {
+  return !key.includes("/_manifests/");
+}
+
 /** Every object key of a backend under `prefix`. */
 export async function keysUnder(backend: RegistryBackend, prefix: string): Promise<string[]> {
   const keys: string[] = [];

@@ -129,20 +129,29 @@ describe("the platform backend on the local stack", SLOW, () => {
       const dir = await tempDir();
       try {
         await writeFile(join(dir, "in.bin"), "hello platform");
-        assert.equal(await objects.putFile(join(dir, "in.bin"), `${prefix}a/in.bin`), 14);
+        const hello = "1044da19e738b3051587445fdd7e054b6d2358a0a59fc4e7ea4a8933ac94e2c8";
+        assert.deepEqual(await objects.putFile(join(dir, "in.bin"), `${prefix}a/in.bin`), {
+          bytes: 14,
+          sha256: hello,
+        });
         assert.equal(await objects.exists(`${prefix}a/in.bin`), true);
         assert.equal(await objects.exists(`${prefix}a/in.bi`), false);
         await objects.copy(`${prefix}a/in.bin`, `${prefix}b/copy.bin`);
         const listed = [];
         for await (const entry of objects.list(prefix)) {
           assert.ok(entry.modified instanceof Date, "S3 dates its objects");
+          assert.match(entry.etag ?? "", /^[0-9a-f]{32}$/);
           listed.push({ key: entry.key, size: entry.size });
         }
         assert.deepEqual(listed, [
           { key: `${prefix}a/in.bin`, size: 14 },
           { key: `${prefix}b/copy.bin`, size: 14 },
         ]);
-        assert.equal(await objects.getFile(`${prefix}b/copy.bin`, join(dir, "out.bin")), 14);
+        assert.deepEqual(await objects.getFile(`${prefix}b/copy.bin`, join(dir, "out.bin")), {
+          bytes: 14,
+          sha256: hello,
+          resumedBytes: 0,
+        });
         assert.equal(await readFile(join(dir, "out.bin"), "utf8"), "hello platform");
         assert.equal(await objects.deletePrefix(prefix), 2);
         assert.equal(await objects.exists(`${prefix}a/in.bin`), false);

@@ -96,8 +96,10 @@ describe("two processes adding versions to one model on the platform", SLOW, () 
       for (const [version, info] of Object.entries(map)) {
         assert.equal(info.path, `_models/${entity!.id}/${version}/`);
         for (const file of files) assert.ok(keys.has(`${info.path}${file}`), `${info.path}${file}`);
+        // Each version's manifest, beside the versions (src/registry/manifest.ts).
+        assert.ok(keys.has(String(info.manifest)), `${version}'s manifest ${info.manifest}`);
       }
-      assert.equal(keys.size, 20 * files.length);
+      assert.equal(keys.size, 20 * (files.length + 1));
     },
   );
 });

@@ -66,7 +66,13 @@ describe("MLOpsManager.connect in token mode, end to end on the local stack", SL
       // S3: the folder's contents at the version root, model.py beside them, nothing else.
       const storage = platformStorage();
       try {
-        assert.deepEqual((await keysUnder(storage, `_models/${id}/`)).sort(), [
+        const keys = (await keysUnder(storage, `_models/${id}/`)).sort();
+        // The manifest sits beside the version, outside its prefix (see src/registry/manifest.ts).
+        assert.match(
+          keys.shift() ?? "",
+          new RegExp(`^_models/${id}/_manifests/v1/[0-9a-f]{64}\\.json$`),
+        );
+        assert.deepEqual(keys, [
           `_models/${id}/v1/config.json`,
           `_models/${id}/v1/model.py`,
           `_models/${id}/v1/sub/tokenizer.txt`,

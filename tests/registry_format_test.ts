@@ -4,7 +4,14 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { RegistryBackend } from "../src/registry/backend.ts";
 import type { MLOpsManager } from "../src/registry/manager.ts";
-import { keysUnder, localManager, removeDir, tempDir, writeTree } from "./_registry.ts";
+import {
+  keysUnder,
+  localManager,
+  notManifest,
+  removeDir,
+  tempDir,
+  writeTree,
+} from "./_registry.ts";
 
 const T = { timeout: 30_000 };
 const MiB = 1024 * 1024;
@@ -39,7 +46,8 @@ describe("the metadata written on the local registry, as the Python SDK writes i
   after(() => removeDir(dir));
 
   it(
-    "versions_map is json.dumps text with path, size, created, haveModelPy, folderName, version_number",
+    "versions_map is json.dumps text with path, size, created, haveModelPy, folderName, " +
+      "version_number, and the manifest fields the Python SDK keeps without reading",
     T,
     async () => {
       const entity = await backend.metadata.getById(id);
@@ -48,12 +56,19 @@ describe("the metadata written on the local registry, as the Python SDK writes i
         match,
       ) => match[1]);
       assert.equal(created.length, 2);
+      const digests = [...text.matchAll(/"manifestSha256": "([0-9a-f]{64})"/g)].map((m) => m[1]);
+      assert.equal(digests.length, 2);
+      const manifest = (version: string, digest: string | undefined) =>
+        `"manifest": "_models/${id}/_manifests/${version}/${digest}.json", ` +
+        `"manifestSha256": "${digest}"`;
       assert.equal(
         text,
         `{"v1": {"path": "_models/${id}/v1/", "size": 1.0, "created": "${created[0]}", ` +
-          `"haveModelPy": "true", "folderName": "llama", "version_number": 1}, ` +
+          `"haveModelPy": "true", "folderName": "llama", ${manifest("v1", digests[0])}, ` +
+          `"version_number": 1}, ` +
           `"_v2": {"path": "_models/${id}/_v2/", "size": 0.5, "created": "${created[1]}", ` +
-          `"haveModelPy": "false", "folderName": "half", "version_number": 2}}`,
+          `"haveModelPy": "false", "folderName": "half", ${manifest("_v2", digests[1])}, ` +
+          `"version_number": 2}}`,
       );
     },
   );
@@ -74,7 +89,7 @@ describe("the metadata written on the local registry, as the Python SDK writes i
   });
 
   it("the objects follow the Python SDK's layout", T, async () => {
-    assert.deepEqual((await keysUnder(backend, `_models/${id}/`)).sort(), [
+    assert.deepEqual((await keysUnder(backend, `_models/${id}/`)).filter(notManifest).sort(), [
       `_models/${id}/_v2/weights.bin`,
       `_models/${id}/v1/config.json`,
       `_models/${id}/v1/model.py`,

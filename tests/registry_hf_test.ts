@@ -27,7 +27,7 @@ import {
   publicRepo,
 } from "../stack/hf/repos.ts";
 import { type ServedHandler, serveHandler } from "../stack/serve.ts";
-import { keysUnder, localManager, removeDir, tempDir } from "./_registry.ts";
+import { keysUnder, localManager, notManifest, removeDir, tempDir } from "./_registry.ts";
 import { stackValue } from "./_stack.ts";
 
 const T = { timeout: 180_000 };
@@ -108,7 +108,7 @@ describe("addModel from Hugging Face on the local registry", T, () => {
       include: ["*.json", "*.md"],
       exclude: ["README.md"],
     });
-    const keys = (await keysUnder(backend, `_models/${id}/`)).map((key) =>
+    const keys = (await keysUnder(backend, `_models/${id}/`)).filter(notManifest).map((key) =>
       key.split("/").slice(3).join("/")
     );
     const expected = publicRepo().files.map((file) => `hf_hf_filtered/${file.path}`)

@@ -6,7 +6,15 @@ import { NotFoundError } from "../src/errors.ts";
 import type { RegistryBackend } from "../src/registry/backend.ts";
 import type { MLOpsManager } from "../src/registry/manager.ts";
 import type { TransferEvent } from "../src/registry/progress.ts";
-import { keysUnder, localManager, removeDir, sha256File, tempDir, writeTree } from "./_registry.ts";
+import {
+  keysUnder,
+  localManager,
+  notManifest,
+  removeDir,
+  sha256File,
+  tempDir,
+  writeTree,
+} from "./_registry.ts";
 
 const T = { timeout: 60_000 };
 
@@ -43,7 +51,7 @@ describe("MLOpsManager on the local registry", T, () => {
       onProgress: (event) => events.push(event),
     });
     assert.match(modelId, /^[0-9a-f]{32}$/);
-    const keys = await keysUnder(backend, `_models/${modelId}/`);
+    const keys = (await keysUnder(backend, `_models/${modelId}/`)).filter(notManifest);
     assert.deepEqual(keys.sort(), [
       `_models/${modelId}/v1/.git/HEAD`,
       `_models/${modelId}/v1/.gitignore`,
@@ -81,7 +89,7 @@ describe("MLOpsManager on the local registry", T, () => {
       version: "v1",
       sourcePath: join(dir, "single", "model.onnx"),
     });
-    assert.deepEqual(await keysUnder(backend, `_models/${single}/`), [
+    assert.deepEqual((await keysUnder(backend, `_models/${single}/`)).filter(notManifest), [
       `_models/${single}/v1/model.onnx`,
     ]);
   });

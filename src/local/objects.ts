@@ -6,20 +6,23 @@
  * @module
  */
 
+import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { copyFile, mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type {
   BackendCallOptions,
+  GetFileCallOptions,
   ObjectEntry,
   ObjectStore,
+  StoredFile,
   TransferCallOptions,
   UnfinishedUpload,
 } from "../registry/backend.ts";
 import { progressCounter } from "../storage/progress.ts";
-import { AipModelError } from "../errors.ts";
+import { AipModelError, IntegrityError } from "../errors.ts";
 import { isErrorCode, isTempName, TEMP_MARKER, tempPathFor } from "./fs.ts";
 import { chunksOf } from "../streams.ts";
 
@@ -34,7 +37,7 @@ export class LocalObjectStore implements ObjectStore {
     this.#root = join(objectsDir, bucket);
   }
 
-  async putFile(path: string, key: string, options?: TransferCallOptions): Promise<number> {
+  async putFile(path: string, key: string, options?: TransferCallOptions): Promise<StoredFile> {
     const target = this.#pathOf(key);
     const before = await stat(path);
     const count = progressCounter(options?.onProgress, {
@@ -54,7 +57,7 @@ export class LocalObjectStore implements ObjectStore {
         );
       }
     };
-    return await streamInto(path, target, count, options?.signal, unchanged);
+    return await streamInto(path, target, count, options?.signal, { unchanged });
   }
 
   async putStream(
@@ -62,7 +65,7 @@ export class LocalObjectStore implements ObjectStore {
     stream: ReadableStream<Uint8Array>,
     size: number,
     options?: TransferCallOptions,
-  ): Promise<number> {
+  ): Promise<StoredFile> {
     const target = this.#pathOf(key);
     const count = progressCounter(options?.onProgress, {
       kind: "upload",
@@ -73,18 +76,56 @@ export class LocalObjectStore implements ObjectStore {
     return await streamInto(chunksOf(stream), target, count, options?.signal);
   }
 
-  async getFile(key: string, destination: string, options?: TransferCallOptions): Promise<number> {
+  async getFile(
+    key: string,
+    destination: string,
+    options?: GetFileCallOptions,
+  ): Promise<StoredFile> {
     const source = this.#pathOf(key);
     const info = await stat(source).catch((error: unknown) => {
       throw new AipModelError(`No object ${key} in the local registry`, { cause: error });
     });
+    const expectedSize = options?.expectedSize;
+    if (expectedSize !== undefined && expectedSize !== info.size) {
+      throw new IntegrityError(
+        `The object ${key} holds ${info.size} bytes, not the ${expectedSize} its manifest lists`,
+        { subject: key, expected: String(expectedSize), actual: String(info.size) },
+      );
+    }
     const count = progressCounter(options?.onProgress, {
       kind: "download",
       bucket: this.bucket,
       key,
       totalBytes: info.size,
     });
-    return await streamInto(source, destination, count, options?.signal);
+    return await streamInto(source, destination, count, options?.signal, {
+      expectedSha256: options?.expectedSha256,
+    });
+  }
+
+  /** Stores a small document. */
+  async putBytes(key: string, data: Uint8Array, options?: BackendCallOptions): Promise<void> {
+    await streamInto([data], this.#pathOf(key), () => {}, options?.signal);
+  }
+
+  /** Reads a small document; `null` when there is none. */
+  async getBytes(key: string, options?: BackendCallOptions): Promise<Uint8Array | null> {
+    options?.signal?.throwIfAborted();
+    try {
+      return new Uint8Array(await readFile(this.#pathOf(key)));
+    } catch (error) {
+      if (isErrorCode(error, "ENOENT") || isErrorCode(error, "ENOTDIR")) return null;
+      throw error;
+    }
+  }
+
+  /** The object as a stream. */
+  readStream(key: string, options?: BackendCallOptions): Promise<ReadableStream<Uint8Array>> {
+    options?.signal?.throwIfAborted();
+    const path = this.#pathOf(key);
+    return Promise.resolve(
+      Readable.toWeb(createReadStream(path)) as unknown as ReadableStream<Uint8Array>,
+    );
   }
 
   async *list(prefix: string, options?: BackendCallOptions): AsyncIterable<ObjectEntry> {
@@ -236,19 +277,21 @@ async function walk(
 }
 
 /**
- * Streams `source` (a file path or chunks) into `target` through a temporary file; returns the
- * bytes written.
+ * Streams `source` (a file path or chunks) into `target` through a temporary file, hashing the
+ * bytes; with `expectedSha256`, a mismatch removes the temporary file and throws. Returns the
+ * bytes written and their hash.
  */
 async function streamInto(
-  source: string | AsyncIterable<Uint8Array>,
+  source: string | Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
   target: string,
   count: (delta: number) => void,
   signal: AbortSignal | undefined,
-  verify?: (bytes: number) => Promise<void>,
-): Promise<number> {
+  check: { unchanged?: (bytes: number) => Promise<void>; expectedSha256?: string | undefined } = {},
+): Promise<StoredFile> {
   signal?.throwIfAborted();
   await mkdir(dirname(target), { recursive: true });
   const temp = tempPathFor(target);
+  const hash = createHash("sha256");
   let bytes = 0;
   try {
     await pipeline(
@@ -256,6 +299,7 @@ async function streamInto(
       async function* (chunks: AsyncIterable<Uint8Array>) {
         for await (const chunk of chunks) {
           bytes += chunk.length;
+          hash.update(chunk);
           count(chunk.length);
           yield chunk;
         }
@@ -263,11 +307,20 @@ async function streamInto(
       createWriteStream(temp, { flags: "wx" }),
       ...(signal ? [{ signal }] : []),
     );
-    await verify?.(bytes);
+    await check.unchanged?.(bytes);
+    const sha256 = hash.digest("hex");
+    const { expectedSha256 } = check;
+    if (expectedSha256 !== undefined && sha256 !== expectedSha256) {
+      throw new IntegrityError(
+        `The SHA-256 of ${target} is ${sha256}, not the ${expectedSha256} its manifest lists; ` +
+          "the file was deleted",
+        { subject: target, expected: expectedSha256, actual: sha256 },
+      );
+    }
     await rename(temp, target);
+    return { bytes, sha256 };
   } catch (error) {
     await rm(temp, { force: true });
     throw error;
   }
-  return bytes;
 }

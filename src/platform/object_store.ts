@@ -7,11 +7,15 @@
 
 import type {
   BackendCallOptions,
+  GetFileCallOptions,
   ObjectEntry,
   ObjectStore,
+  StoredFile,
   TransferCallOptions,
   UnfinishedUpload,
 } from "../registry/backend.ts";
+import { StorageError } from "../errors.ts";
+import { isNotFound } from "../storage/errors.ts";
 import { describeUrl } from "../http/fetch.ts";
 import type { S3Storage } from "../storage/storage.ts";
 
@@ -43,10 +47,14 @@ export class S3ObjectStore implements ObjectStore {
     return this.#storage.bucket;
   }
 
-  /** Streams the local file `path` to `key`; returns the bytes stored. */
-  async putFile(path: string, key: string, options: TransferCallOptions = {}): Promise<number> {
+  /** Streams the local file `path` to `key`; returns the bytes stored and their hash. */
+  async putFile(
+    path: string,
+    key: string,
+    options: TransferCallOptions = {},
+  ): Promise<StoredFile> {
     const result = await this.#storage.putFile(path, key, transferOptions(options));
-    return result.size;
+    return { bytes: result.size, sha256: result.sha256 };
   }
 
   /** Streams `stream` (`size` bytes) to `key` in parts held in memory; returns the bytes stored. */
@@ -55,7 +63,7 @@ export class S3ObjectStore implements ObjectStore {
     stream: ReadableStream<Uint8Array>,
     size: number,
     options: TransferCallOptions = {},
-  ): Promise<number> {
+  ): Promise<StoredFile> {
     const { onProgress } = options;
     const result = await this.#storage.putStream(key, stream, {
       ...signalOnly(options),
@@ -68,17 +76,48 @@ export class S3ObjectStore implements ObjectStore {
         ? {}
         : { onProgress: (event) => onProgress({ ...event, totalBytes: size }) }),
     });
-    return result.size;
+    return { bytes: result.size, sha256: result.sha256 };
   }
 
-  /** Downloads `key` to `destination` through a temporary file renamed when complete. */
+  /** Downloads `key` to `destination` through a checked temporary file renamed when complete. */
   async getFile(
     key: string,
     destination: string,
-    options: TransferCallOptions = {},
-  ): Promise<number> {
-    const result = await this.#storage.getFile(key, destination, transferOptions(options));
-    return result.size;
+    options: GetFileCallOptions = {},
+  ): Promise<StoredFile> {
+    const result = await this.#storage.getFile(key, destination, {
+      ...transferOptions(options),
+      ...(options.expectedSha256 === undefined ? {} : { expectedSha256: options.expectedSha256 }),
+      ...(options.expectedSize === undefined ? {} : { expectedSize: options.expectedSize }),
+      ...(options.resume === undefined ? {} : { resume: options.resume }),
+      ...(options.etag === undefined || options.expectedSize === undefined
+        ? {}
+        : { known: { size: options.expectedSize, etag: options.etag } }),
+    });
+    return { bytes: result.size, sha256: result.sha256, resumedBytes: result.resumedBytes };
+  }
+
+  /** Stores a small document with one PutObject. */
+  async putBytes(key: string, data: Uint8Array, options: BackendCallOptions = {}): Promise<void> {
+    await this.#storage.putBytes(key, data, {
+      ...signalOnly(options),
+      contentType: "application/json",
+    });
+  }
+
+  /** Reads a small document (at most 64 MiB); `null` when there is no such object. */
+  async getBytes(key: string, options: BackendCallOptions = {}): Promise<Uint8Array | null> {
+    try {
+      return await this.#storage.getBytes(key, signalOnly(options));
+    } catch (error) {
+      if (error instanceof StorageError && isNotFound(error.cause)) return null;
+      throw error;
+    }
+  }
+
+  /** The object as a stream. */
+  readStream(key: string, options: BackendCallOptions = {}): Promise<ReadableStream<Uint8Array>> {
+    return this.#storage.getStream(key, signalOnly(options));
   }
 
   /** Every object whose key starts with `prefix`. */
@@ -87,7 +126,12 @@ export class S3ObjectStore implements ObjectStore {
     options: BackendCallOptions = {},
   ): AsyncGenerator<ObjectEntry, void, undefined> {
     for await (const object of this.#storage.list(prefix, signalOnly(options))) {
-      yield { key: object.key, size: object.size, modified: object.lastModified };
+      yield {
+        key: object.key,
+        size: object.size,
+        modified: object.lastModified,
+        etag: object.etag,
+      };
     }
   }
 
@@ -193,9 +237,14 @@ function signalOnly(options: BackendCallOptions): { signal?: AbortSignal } {
 
 function transferOptions(
   options: TransferCallOptions,
-): { signal?: AbortSignal; onProgress?: NonNullable<TransferCallOptions["onProgress"]> } {
+): {
+  signal?: AbortSignal;
+  onProgress?: NonNullable<TransferCallOptions["onProgress"]>;
+  limiter?: NonNullable<TransferCallOptions["limiter"]>;
+} {
   return {
     ...signalOnly(options),
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    ...(options.limiter === undefined ? {} : { limiter: options.limiter }),
   };
 }

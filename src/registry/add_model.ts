@@ -42,7 +42,7 @@ import { randomBytes } from "node:crypto";
 import { stat } from "node:fs/promises";
 import process from "node:process";
 import { AipModelError, OperationAbortedError, ValidationError } from "../errors.ts";
-import { logOk, messageOf, type RegistryContext } from "./context.ts";
+import { logInfo, logOk, messageOf, type RegistryContext } from "./context.ts";
 import { bytesToMiB, createdStamp, parseVersionsMap, versionPrefix } from "./format.ts";
 import { deleteIfEmpty, findOrCreateModel } from "./model_entity.ts";
 import type { TransferListener } from "./progress.ts";
@@ -51,7 +51,18 @@ import { exactSize } from "./sized_stream.ts";
 import { localSource, type ModelSource, type SourceFile } from "./source.ts";
 import { hfSource } from "../sources/hf.ts";
 import { openS3Source } from "./s3_source.ts";
-import type { ObjectStore } from "./backend.ts";
+import type { ObjectStore, StoredFile } from "./backend.ts";
+import { hashLocalFile, hashStream } from "./file_hash.ts";
+import {
+  filesByPath,
+  type ManifestFile,
+  manifestFolder,
+  type ManifestReference,
+  readManifest,
+  writeManifest,
+} from "./manifest.ts";
+import { currentLatest } from "./publish.ts";
+import type { TransferTuning } from "../storage/limiter.ts";
 import { finishStaged } from "./staging.ts";
 import { type FileTask, runTransfer } from "./transfer.ts";
 import { validateCategory, validateModelName, validateTags, validateVersion } from "./validate.ts";
@@ -59,8 +70,8 @@ import { validateCategory, validateModelName, validateTags, validateVersion } fr
 /** Where a version's files come from. */
 export type SourceType = "local" | "hf" | "s3";
 
-/** Options of `addModel`. */
-export interface AddModelOptions {
+/** Options of `addModel`; the transfer knobs default to the manager's. */
+export interface AddModelOptions extends TransferTuning {
   /**
    * `"local"` (a folder or a single file), `"hf"` (a Hugging Face Hub model repo, streamed
    * into `hf_{modelName}/`) or `"s3"` (a prefix or an object of a bucket, under
@@ -167,28 +178,102 @@ function envValue(name: string): string | undefined {
 
 /**
  * Stores one source file at `key`: a server-side copy when it has `copyFrom` and the store can
- * copy, else from its local file or its stream. Returns the bytes stored.
+ * copy, else from its local file or its stream. Returns the bytes stored and their SHA-256 (a
+ * server-side copy is hashed by reading the stored object back as a stream: the one case where
+ * the bytes are read twice, to keep every file of a manifest hashed).
  */
 export async function putSourceFile(
   objects: RegistryContext["backend"]["objects"],
   file: SourceFile,
   key: string,
   call: Parameters<FileTask["run"]>[0],
-): Promise<number> {
+): Promise<StoredFile> {
   if (file.open === undefined) return await objects.putFile(file.localPath, key, call);
   if (file.copyFrom !== undefined && objects.copyFromBucket !== undefined) {
     const copied = await objects.copyFromBucket(file.copyFrom.bucket, file.copyFrom.key, key, call);
     if (copied !== file.size) {
       throw new AipModelError(`Copied ${copied} bytes of ${file.relativePath}, not ${file.size}`);
     }
-    return copied;
+    if (objects.readStream === undefined) return { bytes: copied, sha256: "" };
+    const read = await hashStream(await objects.readStream(key, { signal: call.signal }));
+    if (read.size !== copied) {
+      throw new AipModelError(`Read back ${read.size} bytes of ${key}, not ${copied}`);
+    }
+    return { bytes: copied, sha256: read.sha256 };
   }
   const stream = exactSize(await file.open(call.signal), file.size, file.relativePath);
   const stored = await objects.putStream(key, stream, file.size, call);
-  if (stored !== file.size) {
-    throw new AipModelError(`Stored ${stored} bytes of ${file.relativePath}, not ${file.size}`);
+  if (stored.bytes !== file.size) {
+    throw new AipModelError(
+      `Stored ${stored.bytes} bytes of ${file.relativePath}, not ${file.size}`,
+    );
   }
   return stored;
+}
+
+/** A file of the previous version that an unchanged local file can be copied from. */
+interface Reusable {
+  key: string;
+  file: ManifestFile;
+}
+
+/**
+ * The files of the model's latest version by path, with their keys, from its manifest (nothing
+ * when it has none, e.g. written by the Python SDK).
+ */
+async function reusableFiles(
+  objects: ObjectStore,
+  entity: { metadata: Record<string, string> },
+  map: ReturnType<typeof parseVersionsMap>,
+  signal: AbortSignal | undefined,
+): Promise<Map<string, Reusable>> {
+  const latest = currentLatest(entity as Parameters<typeof currentLatest>[0], map);
+  const info = latest === undefined ? undefined : map[latest];
+  const reusable = new Map<string, Reusable>();
+  if (info === undefined || typeof info.path !== "string") return reusable;
+  const manifest = await readManifest(objects, info, signal).catch(() => undefined);
+  for (const [path, file] of filesByPath(manifest)) {
+    reusable.set(path, { key: `${info.path}${path}`, file });
+  }
+  return reusable;
+}
+
+/**
+ * Uploads a local file, unless the previous version holds the same bytes under the same path:
+ * then it is copied server-side. Deciding costs one read of the local file (to hash it), done
+ * only when the path and size match; a failed copy (the previous version deleted meanwhile)
+ * falls back to the upload.
+ */
+async function putOrReuse(
+  context: RegistryContext,
+  file: SourceFile,
+  key: string,
+  reusable: Reusable | undefined,
+  call: Parameters<FileTask["run"]>[0],
+  counts: { copied: number },
+): Promise<StoredFile> {
+  const { objects } = context.backend;
+  if (reusable !== undefined && file.localPath !== undefined && reusable.file.size === file.size) {
+    const local = await hashLocalFile(file.localPath, call.signal);
+    if (local?.sha256 === reusable.file.sha256 && local.size === file.size) {
+      try {
+        await objects.copy(reusable.key, key, { signal: call.signal });
+        counts.copied += 1;
+        call.onProgress({
+          kind: "copy",
+          bucket: objects.bucket,
+          key,
+          transferredBytes: file.size,
+          totalBytes: file.size,
+        });
+        return { bytes: file.size, sha256: local.sha256 };
+      } catch (error) {
+        call.signal.throwIfAborted();
+        logInfo(context, `Copying ${reusable.key} failed (${messageOf(error)}); uploading it`);
+      }
+    }
+  }
+  return await putSourceFile(objects, file, key, call);
 }
 
 /** Adds a version to a model (creating the model if needed); returns the model id. */
@@ -207,6 +292,7 @@ export async function addModel(
   let uploaded: string | undefined;
   let writing = false;
   let reserved: { modelId: string; name: string } | undefined;
+  let manifestKey: string | undefined;
   let dataBytes = 0;
   try {
     signal?.throwIfAborted();
@@ -223,16 +309,28 @@ export async function addModel(
     // A new version's folder is referenced by nobody yet: leftovers of a crashed call go.
     if (!staged) await objects.deletePrefix(prefix, { signal });
     const files = await source.files(signal);
+    const previous = await reusableFiles(objects, entity, map, signal);
+    const hashed: ManifestFile[] = [];
+    const counts = { copied: 0 };
     const tasks: FileTask[] = files
       .filter((file) => !(options.codePath !== undefined && file.relativePath === "model.py"))
       .map((file) => ({
         name: file.relativePath,
         size: file.size,
         run: async (call) => {
-          const stored = await putSourceFile(objects, file, prefix + file.relativePath, call);
+          const key = prefix + file.relativePath;
+          const stored = await putOrReuse(
+            context,
+            file,
+            key,
+            previous.get(file.relativePath),
+            call,
+            counts,
+          );
+          hashed.push({ path: file.relativePath, size: stored.bytes, sha256: stored.sha256 });
           // The version's size counts what was stored, without the code file (as Python).
-          dataBytes += stored;
-          return stored;
+          dataBytes += stored.bytes;
+          return stored.bytes;
         },
       }));
     if (options.codePath !== undefined) {
@@ -240,11 +338,26 @@ export async function addModel(
       tasks.push({
         name: "model.py",
         size: (await stat(codePath)).size,
-        run: (call) => objects.putFile(codePath, `${prefix}model.py`, call),
+        run: async (call) => {
+          const stored = await objects.putFile(codePath, `${prefix}model.py`, call);
+          hashed.push({ path: "model.py", size: stored.bytes, sha256: stored.sha256 });
+          return stored.bytes;
+        },
       });
     }
-    await runTransfer("upload", tasks, options.onProgress, signal);
+    await runTransfer("upload", tasks, options.onProgress, signal, tuningOf(context, options));
+    if (counts.copied > 0) {
+      logInfo(
+        context,
+        `${counts.copied} unchanged file(s) copied server-side from the last version`,
+      );
+    }
     signal?.throwIfAborted();
+    let reference: ManifestReference | undefined;
+    if (hashed.every((file) => file.sha256 !== "")) {
+      reference = await writeManifest(objects, entity.id, name, hashed, signal);
+      manifestKey = reference?.manifest;
+    }
     const published = await publishVersion(context.backend, entity.id, {
       version: name,
       info: {
@@ -254,6 +367,7 @@ export async function addModel(
         haveModelPy: options.codePath === undefined ? "false" : "true",
         folderName: source.folderName,
         ...source.versionFields,
+        ...reference,
       },
       tags,
       category,
@@ -262,13 +376,20 @@ export async function addModel(
         uploaded = undefined;
         createdId = undefined;
         reserved = undefined;
+        manifestKey = undefined;
         writing = true;
       },
     });
     if (staged) await finishStaged(context, entity.id, published, prefix);
+    if (reference !== undefined) {
+      await dropOtherManifests(context, entity.id, published, reference.manifest);
+    }
     logOk(context, `Model '${modelName}' version '${published}' added (id ${entity.id})`);
     return entity.id;
   } catch (error) {
+    if (manifestKey !== undefined) {
+      await objects.deleteKeys?.([manifestKey]).catch(() => {});
+    }
     await rollback(context, uploaded, createdId, reserved);
     if (writing) {
       // The metadata write began: the version may be visible, so its objects were kept.
@@ -291,6 +412,35 @@ export async function addModel(
     );
   } finally {
     await source.dispose();
+  }
+}
+
+/** The transfer knobs of one call: its own, else the manager's. */
+export function tuningOf(context: RegistryContext, options: TransferTuning): TransferTuning {
+  return {
+    concurrency: options.concurrency ?? context.tuning?.concurrency,
+    partSize: options.partSize ?? context.tuning?.partSize,
+    memoryBudget: options.memoryBudget ?? context.tuning?.memoryBudget,
+  };
+}
+
+/** Removes the manifests an overwritten version left (the published one stays); never throws. */
+async function dropOtherManifests(
+  context: RegistryContext,
+  modelId: string,
+  version: string,
+  keep: string,
+): Promise<void> {
+  const { objects } = context.backend;
+  if (objects.deleteKeys === undefined) return;
+  try {
+    const stale: string[] = [];
+    for await (const entry of objects.list(manifestFolder(modelId, version))) {
+      if (entry.key !== keep) stale.push(entry.key);
+    }
+    if (stale.length > 0) await objects.deleteKeys(stale);
+  } catch (error) {
+    logInfo(context, `Could not remove old manifests of '${version}': ${messageOf(error)}`);
   }
 }
 

@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { TransferLimiter } from "../storage/limiter.ts";
 import type { StorageProgressListener } from "../storage/progress.ts";
 import type { S3Storage } from "../storage/storage.ts";
 
@@ -85,6 +86,8 @@ export interface ObjectEntry {
   size: number;
   /** When it was last written, when the store knows. */
   modified?: Date | undefined;
+  /** Its ETag when the store has one (a download then needs no HeadObject). */
+  etag?: string | undefined;
 }
 
 /**
@@ -106,27 +109,63 @@ export interface UnfinishedUpload {
 export interface TransferCallOptions extends BackendCallOptions {
   /** Byte progress of this one object. */
   onProgress?: StorageProgressListener | undefined;
+  /** The slots shared by every file of one transfer (S3 stores; a folder ignores it). */
+  limiter?: TransferLimiter | undefined;
+}
+
+/** The options of {@link ObjectStore.getFile}. */
+export interface GetFileCallOptions extends TransferCallOptions {
+  /** The SHA-256 (hex) the object must have: a mismatch is an `IntegrityError`, no file is left. */
+  expectedSha256?: string | undefined;
+  /** The size the object must have. */
+  expectedSize?: number | undefined;
+  /** The ETag a listing gave, with `expectedSize`: the store may then skip its HeadObject. */
+  etag?: string | undefined;
+  /**
+   * Keep a failed download's known-good prefix beside the destination
+   * (`<file>.aipmodel-partial`) and continue from it on the next call.
+   */
+  resume?: boolean | undefined;
+}
+
+/** What an upload stored, or a download wrote: the byte count and their SHA-256, hashed as they flowed. */
+export interface StoredFile {
+  /** Bytes stored or written. */
+  bytes: number;
+  /** Their SHA-256, lowercase hex. */
+  sha256: string;
+  /** Downloads only: bytes reused from a kept partial file rather than fetched. */
+  resumedBytes?: number | undefined;
 }
 
 /** The object half of a registry: one bucket (or folder), keys with `/` separators. */
 export interface ObjectStore {
   /** The bucket name, as it appears in `s3://{bucket}/...` uris. */
   readonly bucket: string;
-  /** Uploads the local file `path` to `key`; returns the bytes stored. */
-  putFile(path: string, key: string, options?: TransferCallOptions): Promise<number>;
+  /** Uploads the local file `path` to `key`, reading it once; returns its size and hash. */
+  putFile(path: string, key: string, options?: TransferCallOptions): Promise<StoredFile>;
   /**
    * Stores a stream of `size` bytes at `key` without a local copy (S3: parts held in memory,
    * a bounded number at a time; a folder: a temporary file renamed when complete). Returns the
-   * bytes stored; a stream that fails leaves no object.
+   * bytes stored and their hash; a stream that fails leaves no object.
    */
   putStream(
     key: string,
     stream: ReadableStream<Uint8Array>,
     size: number,
     options?: TransferCallOptions,
-  ): Promise<number>;
-  /** Downloads `key` to `destination` through a temporary file renamed when complete. */
-  getFile(key: string, destination: string, options?: TransferCallOptions): Promise<number>;
+  ): Promise<StoredFile>;
+  /**
+   * Downloads `key` to `destination` through a temporary file renamed when complete and checked;
+   * returns the bytes written and their hash.
+   */
+  getFile(key: string, destination: string, options?: GetFileCallOptions): Promise<StoredFile>;
+  /** Stores a small document (a manifest) at `key`. Stores without it keep no manifests. */
+  putBytes?(key: string, data: Uint8Array, options?: BackendCallOptions): Promise<void>;
+  /** Reads a small document; `null` when there is no such object. */
+  getBytes?(key: string, options?: BackendCallOptions): Promise<Uint8Array | null>;
+  /** The object's bytes as a stream (to hash them without a local copy). */
+  readStream?(key: string, options?: BackendCallOptions): Promise<ReadableStream<Uint8Array>>;
   /** Every object whose key starts with `prefix`. */
   list(prefix: string, options?: BackendCallOptions): AsyncIterable<ObjectEntry>;
   /** Deletes every object under the folder `prefix` (normalised to end with `/`). */

@@ -179,6 +179,11 @@ export async function connect(options: ConnectOptions = {}): Promise<MLOpsManage
     backend: registry.backend,
     logger: registry.logger,
     verbose: registry.verbose,
+    tuning: {
+      concurrency: options.concurrency,
+      partSize: options.partSize,
+      memoryBudget: options.memoryBudget,
+    },
   });
 }
 

@@ -12,6 +12,7 @@ import type { FetchLike } from "../http/fetch.ts";
 import type { RetryOptions } from "../http/retry.ts";
 import type { Logger } from "../logger.ts";
 import type { PlatformCredentials } from "../platform/backend.ts";
+import type { TransferTuning } from "../storage/limiter.ts";
 
 /**
  * How to reach a registry. Each platform option falls back to the environment variable in
@@ -31,7 +32,7 @@ import type { PlatformCredentials } from "../platform/backend.ts";
  * const local: ConnectOptions = { localDir: ".aipmodel" };
  * ```
  */
-export interface ConnectOptions {
+export interface ConnectOptions extends TransferTuning {
   /** The user's token [USER_TOKEN]. */
   userToken?: string | undefined;
   /** The user-management API [USER_MANAGEMENT_API]. */
@@ -99,7 +100,15 @@ export type ResolvedConnection =
 
 type Setting = Exclude<
   keyof ConnectOptions,
-  "localDir" | "verbose" | "logger" | "fetch" | "retry" | "timeoutMs" | "signal" | "env"
+  | "localDir"
+  | "verbose"
+  | "logger"
+  | "fetch"
+  | "retry"
+  | "timeoutMs"
+  | "signal"
+  | "env"
+  | keyof TransferTuning
 >;
 
 /** Each setting's environment variable. */

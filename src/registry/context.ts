@@ -6,6 +6,7 @@
  */
 
 import type { Logger } from "../logger.ts";
+import type { TransferTuning } from "../storage/limiter.ts";
 import type { RegistryBackend } from "./backend.ts";
 
 /** The shared state of the operations of one manager. */
@@ -16,6 +17,8 @@ export interface RegistryContext {
   logger: Logger;
   /** Whether `[OK]`/`[INFO]` lines are written. */
   verbose: boolean;
+  /** The transfer knobs of every call that does not give its own. */
+  tuning?: TransferTuning | undefined;
 }
 
 /** Writes `[OK] message` when verbose. */

@@ -13,6 +13,7 @@
 import { AipModelError, NotFoundError, ValidationError } from "../errors.ts";
 import { logOk, messageOf, type RegistryContext } from "./context.ts";
 import { modelPrefix, sortedVersions, versionPrefix } from "./format.ts";
+import { manifestFolder } from "./manifest.ts";
 import { requireModel } from "./model_entity.ts";
 import { updateVersions } from "./publish.ts";
 import { validateExistingVersion } from "./validate.ts";
@@ -69,7 +70,7 @@ export async function deleteModel(
     if (!emptied) {
       // Only paths inside this model's folder are deleted, whatever the map said.
       const own = modelPrefix(entity.id);
-      const prefixes = [versionPrefix(entity.id, version)];
+      const prefixes = [versionPrefix(entity.id, version), manifestFolder(entity.id, version)];
       if (deletedPath?.startsWith(own) && deletedPath.length > own.length) {
         prefixes.push(deletedPath);
       }

@@ -1,31 +1,47 @@
 /**
  * `getModel`: downloads a version (or the latest) into `{localDest}/{version}/...`. Every stored
  * key is checked before anything is written: a key whose relative part could escape the
- * destination fails the whole call. Each file lands through a temporary file renamed when
- * complete, so an existing file is replaced atomically.
+ * destination fails the whole call.
+ *
+ * Integrity: a version published by this SDK has a manifest (see `manifest.ts`). The listing must
+ * match it (no file missing, none added, same sizes), and every file is hashed while it downloads
+ * and compared before it is renamed into place: a mismatch is an {@link IntegrityError} and the
+ * bad file is deleted. A version without a manifest (written by the Python SDK) downloads with
+ * size checks only; the result says `verified: false` and a warning goes to the logger.
+ *
+ * Resume and skip: a file already at its destination with the manifest's size and SHA-256 is not
+ * fetched again (it is hashed: one read of the local file). A download that failed or was
+ * aborted keeps its known-good prefix as `<file>.aipmodel-partial` (with a small
+ * `.aipmodel-partial.json` sidecar); the next `getModel` continues it with ranged requests when
+ * the object is unchanged (same ETag), else starts it over.
  *
  * @module
  */
 
 import { mkdir, stat } from "node:fs/promises";
-import { NotFoundError, ValidationError } from "../errors.ts";
+import { IntegrityError, NotFoundError, ValidationError } from "../errors.ts";
+import type { TransferTuning } from "../storage/limiter.ts";
+import { tuningOf } from "./add_model.ts";
+import type { ObjectEntry } from "./backend.ts";
 import { logOk, type RegistryContext } from "./context.ts";
-import { parseVersionsMap } from "./format.ts";
+import { hashLocalFile } from "./file_hash.ts";
+import { parseVersionsMap, type VersionInfo } from "./format.ts";
+import { filesByPath, type Manifest, readManifest } from "./manifest.ts";
 import { requireModel } from "./model_entity.ts";
 import { insideRoot, isExcluded, safeSegments } from "./paths.ts";
 import type { TransferListener } from "./progress.ts";
 import { type FileTask, runTransfer } from "./transfer.ts";
 import { validateModelName } from "./validate.ts";
 
-/** Options of `getModel`. */
-export interface GetModelOptions {
+/** Options of `getModel`; the transfer knobs default to the manager's. */
+export interface GetModelOptions extends TransferTuning {
   /** The model's name. */
   modelName: string;
   /** The version. @default the latest version */
   version?: string | undefined;
   /** The folder the version's folder is created in. */
   localDest: string;
-  /** Stops the download. */
+  /** Stops the download; partial files are kept to be resumed. */
   signal?: AbortSignal | undefined;
   /** Receives per-file and total progress. */
   onProgress?: TransferListener | undefined;
@@ -37,29 +53,43 @@ export interface GetModelResult {
   version: string;
   /** `{localDest}/{version}`. */
   path: string;
-  /** Files written. */
+  /** Files of the version now at the destination. */
   files: number;
-  /** Bytes written. */
+  /** Bytes fetched over the network by this call. */
   bytes: number;
+  /**
+   * Whether every file was checked against the version's manifest (SHA-256). `false` for a
+   * version without a manifest (written by the Python SDK): sizes were checked, not contents.
+   */
+  verified: boolean;
+  /** Files already at the destination with the manifest's size and hash, not fetched again. */
+  skippedFiles: number;
+  /** Bytes taken from partial files of an earlier, interrupted call instead of the network. */
+  resumedBytes: number;
 }
 
-/** Downloads a version of a model. */
-export async function getModel(
+/** A version found in the registry: where its objects are, and its entry. */
+export interface ResolvedVersion {
+  /** The model id. */
+  modelId: string;
+  /** The version name. */
+  version: string;
+  /** The key prefix of its objects, ending with `/`. */
+  prefix: string;
+  /** Its `versions_map` entry (absent for models from before versions_map). */
+  info: VersionInfo | undefined;
+}
+
+/** Finds a version (the latest when `version` is omitted) of a model. */
+export async function resolveVersion(
   context: RegistryContext,
-  options: GetModelOptions,
-): Promise<GetModelResult> {
-  const modelName = validateModelName(options.modelName);
-  if (typeof options.localDest !== "string" || options.localDest === "") {
-    throw new ValidationError("localDest", "the path of a folder");
-  }
-  const destination = await stat(options.localDest).catch(() => undefined);
-  if (destination !== undefined && !destination.isDirectory()) {
-    throw new ValidationError("localDest", `a folder (${options.localDest} is not one)`);
-  }
-  const { signal } = options;
+  modelName: string,
+  requested: string | undefined,
+  signal: AbortSignal | undefined,
+): Promise<ResolvedVersion> {
   const entity = await requireModel(context, { modelName }, signal);
   const map = parseVersionsMap(entity.metadata.versions_map);
-  let version = options.version;
+  let version = requested;
   let path: string | undefined;
   if (version !== undefined) {
     path = map[version]?.path;
@@ -84,30 +114,153 @@ export async function getModel(
       throw new NotFoundError("version", "latest", `Model '${modelName}' has no version yet`);
     }
   }
-  const prefix = path.endsWith("/") ? path : `${path}/`;
-  const root = insideRoot(options.localDest, safeSegments(version));
-  const tasks: FileTask[] = [];
+  return {
+    modelId: entity.id,
+    version,
+    prefix: path.endsWith("/") ? path : `${path}/`,
+    info: map[version],
+  };
+}
+
+/** One file of a version as listed, with its path under the version and its manifest entry. */
+export interface ListedFile {
+  /** The object. */
+  entry: ObjectEntry;
+  /** The safe path segments under the version root. */
+  segments: string[];
+  /** The `/`-joined path. */
+  path: string;
+}
+
+/**
+ * The version's objects (excluded segments left out), checked against the manifest when there is
+ * one: a file missing, added or of another size is an {@link IntegrityError}.
+ */
+export async function listVersion(
+  context: RegistryContext,
+  resolved: ResolvedVersion,
+  manifest: Manifest | undefined,
+  signal: AbortSignal | undefined,
+): Promise<ListedFile[]> {
+  const { prefix } = resolved;
+  const listed: ListedFile[] = [];
   for await (const entry of context.backend.objects.list(prefix, { signal })) {
     const segments = safeSegments(entry.key.slice(prefix.length));
     if (isExcluded(segments)) continue;
-    const destination = insideRoot(root, segments);
-    tasks.push({
-      name: segments.join("/"),
-      size: entry.size,
-      run: (call) => context.backend.objects.getFile(entry.key, destination, call),
-    });
+    listed.push({ entry, segments, path: segments.join("/") });
   }
-  if (tasks.length === 0) {
+  if (manifest !== undefined) {
+    const expected = filesByPath(manifest);
+    for (const file of listed) {
+      const want = expected.get(file.path);
+      if (want === undefined) {
+        throw new IntegrityError(
+          `${file.entry.key} is not in the manifest of version '${resolved.version}': the ` +
+            "version was changed after it was published.",
+          { subject: file.path, expected: "absent", actual: `${file.entry.size} bytes` },
+        );
+      }
+      if (want.size !== file.entry.size) {
+        throw new IntegrityError(
+          `${file.entry.key} holds ${file.entry.size} bytes, not the ${want.size} of the manifest.`,
+          { subject: file.path, expected: String(want.size), actual: String(file.entry.size) },
+        );
+      }
+      expected.delete(file.path);
+    }
+    for (const missing of expected.values()) {
+      if (isExcluded(missing.path.split("/"))) continue;
+      throw new IntegrityError(
+        `${prefix}${missing.path} is missing from version '${resolved.version}' (its manifest ` +
+          "lists it).",
+        { subject: missing.path, expected: `${missing.size} bytes`, actual: "missing" },
+      );
+    }
+  }
+  return listed;
+}
+
+/** Downloads a version of a model; see the module documentation. */
+export async function getModel(
+  context: RegistryContext,
+  options: GetModelOptions,
+): Promise<GetModelResult> {
+  const modelName = validateModelName(options.modelName);
+  if (typeof options.localDest !== "string" || options.localDest === "") {
+    throw new ValidationError("localDest", "the path of a folder");
+  }
+  const destination = await stat(options.localDest).catch(() => undefined);
+  if (destination !== undefined && !destination.isDirectory()) {
+    throw new ValidationError("localDest", `a folder (${options.localDest} is not one)`);
+  }
+  const { signal } = options;
+  const { objects } = context.backend;
+  const resolved = await resolveVersion(context, modelName, options.version, signal);
+  const { version, prefix } = resolved;
+  const manifest = await readManifest(objects, resolved.info, signal);
+  const expected = filesByPath(manifest);
+  const root = insideRoot(options.localDest, safeSegments(version));
+  const listed = await listVersion(context, resolved, manifest, signal);
+  if (listed.length === 0) {
     throw new NotFoundError("object", prefix, `No files under ${prefix} for '${modelName}'`);
   }
+  let skippedFiles = 0;
+  let resumedBytes = 0;
+  const tasks: FileTask[] = listed.map(({ entry, segments, path }) => {
+    const destination = insideRoot(root, segments);
+    const want = expected.get(path);
+    return {
+      name: path,
+      size: entry.size,
+      run: async (call) => {
+        if (want !== undefined) {
+          const local = await hashLocalFile(destination, call.signal);
+          if (local?.size === want.size && local.sha256 === want.sha256) {
+            skippedFiles += 1;
+            return 0;
+          }
+        }
+        const got = await objects.getFile(entry.key, destination, {
+          ...call,
+          expectedSize: entry.size,
+          etag: entry.etag,
+          ...(want === undefined ? {} : { expectedSha256: want.sha256 }),
+          resume: true,
+        });
+        resumedBytes += got.resumedBytes ?? 0;
+        return got.bytes - (got.resumedBytes ?? 0);
+      },
+    };
+  });
   await mkdir(root, { recursive: true }).catch((error: unknown) => {
     throw new ValidationError("localDest", `a folder in which ${root} can be created`, {
       cause: error,
     });
   });
-  const bytes = await runTransfer("download", tasks, options.onProgress, signal);
+  const bytes = await runTransfer(
+    "download",
+    tasks,
+    options.onProgress,
+    signal,
+    tuningOf(context, options),
+  );
+  const verified = manifest !== undefined;
+  if (!verified) {
+    context.logger.warn?.(
+      `Model '${modelName}' version '${version}' has no manifest (written by the Python SDK?): ` +
+        "its files were checked by size only, not by content.",
+    );
+  }
   logOk(context, `Model '${modelName}' version '${version}' downloaded to ${root}`);
-  return { version, path: root, files: tasks.length, bytes };
+  return {
+    version,
+    path: root,
+    files: tasks.length,
+    bytes,
+    verified,
+    skippedFiles,
+    resumedBytes,
+  };
 }
 
 /** The key prefix of `s3://{bucket}/{path}`, or `undefined` for another bucket or a placeholder. */

@@ -19,6 +19,8 @@ import { getModel, type GetModelOptions, type GetModelResult } from "./get_model
 import { listModels, type ModelSummary } from "./list_models.ts";
 import { getModelInfo, type ModelInfo } from "./model_info.ts";
 import { setLatestVersion } from "./set_latest.ts";
+import type { TransferTuning } from "../storage/limiter.ts";
+import { verifyModel, type VerifyModelOptions, type VerifyModelReport } from "./verify_model.ts";
 import {
   transferFromS3,
   type TransferFromS3Options,
@@ -33,6 +35,11 @@ export interface MLOpsManagerOptions {
   logger?: Logger | undefined;
   /** Whether to write the Python SDK's `[OK]`/`[INFO]` lines. @default false */
   verbose?: boolean | undefined;
+  /**
+   * The transfer knobs (`concurrency` 16, `partSize` 8 MiB, `memoryBudget` 32 MiB by default) of
+   * every `addModel`/`getModel` that does not give its own.
+   */
+  tuning?: TransferTuning | undefined;
 }
 
 /**
@@ -59,6 +66,7 @@ export class MLOpsManager {
       backend: options.backend,
       logger: options.logger ?? console,
       verbose: options.verbose ?? false,
+      tuning: options.tuning,
     };
   }
 
@@ -92,6 +100,14 @@ export class MLOpsManager {
   /** Downloads a version (the latest when omitted) into `{localDest}/{version}/`. */
   getModel(options: GetModelOptions): Promise<GetModelResult> {
     return getModel(this.#context, options);
+  }
+
+  /**
+   * Re-checks a version against its manifest, in the store or in a local download folder
+   * (`localPath`); returns a per-file report.
+   */
+  verifyModel(options: VerifyModelOptions): Promise<VerifyModelReport> {
+    return verifyModel(this.#context, options);
   }
 
   /** Every model, with every version name. */

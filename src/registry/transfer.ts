@@ -1,15 +1,17 @@
 /**
- * Moving the files of one version, several at a time, with whole-transfer progress.
+ * Moving the files of one version with whole-transfer progress. Every file of the transfer
+ * shares one {@link TransferLimiter}: small files and the parts of large files take slots of the
+ * same pool (requests in flight and bytes in memory), so a version of many small files runs many
+ * requests at once and a version of a few large files runs their parts in parallel, in the same
+ * bounded memory.
  *
  * @module
  */
 
+import { TransferLimiter, type TransferTuning } from "../storage/limiter.ts";
 import { BoundedGroup } from "../storage/pool.ts";
 import type { StorageProgressListener } from "../storage/progress.ts";
 import { type TransferListener, TransferTracker } from "./progress.ts";
-
-/** How many files move at once. */
-export const FILE_CONCURRENCY = 4;
 
 /** One file to move: where from, where to, how big. */
 export interface FileTask {
@@ -17,15 +19,16 @@ export interface FileTask {
   name: string;
   /** Its size in bytes. */
   size: number;
-  /** Moves it; reports cumulative bytes through `onProgress`. */
+  /** Moves it; reports cumulative bytes through `onProgress`; returns the bytes moved. */
   run(options: {
     signal: AbortSignal;
     onProgress: StorageProgressListener;
+    limiter: TransferLimiter;
   }): Promise<number>;
 }
 
 /**
- * Runs `tasks` at most {@link FILE_CONCURRENCY} at a time; the first failure stops the rest
+ * Runs `tasks` over one shared limiter (built from `tuning`); the first failure stops the rest
  * (every running task has settled when this throws). Returns the bytes moved.
  */
 export async function runTransfer(
@@ -33,10 +36,14 @@ export async function runTransfer(
   tasks: readonly FileTask[],
   onProgress: TransferListener | undefined,
   signal: AbortSignal | undefined,
+  tuning: TransferTuning = {},
 ): Promise<number> {
+  const limiter = new TransferLimiter(tuning);
   const total = tasks.reduce((sum, task) => sum + task.size, 0);
   const tracker = new TransferTracker(onProgress, operation, tasks.length, total);
-  const group = new BoundedGroup(FILE_CONCURRENCY, signal);
+  // Files waiting for a slot cost nothing but a promise; enough of them are started to keep
+  // every slot busy, whatever their sizes.
+  const group = new BoundedGroup(limiter.concurrency * 2, signal);
   let bytes = 0;
   tracker.edge("start");
   try {
@@ -44,7 +51,7 @@ export async function runTransfer(
       await group.add(async (taskSignal) => {
         const file = tracker.file(task.name, task.size);
         // Not `bytes += await ...`: that reads `bytes` before the wait and loses the others' counts.
-        const moved = await task.run({ signal: taskSignal, onProgress: file.onProgress });
+        const moved = await task.run({ signal: taskSignal, onProgress: file.onProgress, limiter });
         bytes += moved;
         file.end();
       });

@@ -92,9 +92,9 @@ export async function transferFromS3(
     const tasks: FileTask[] = files.map((file) => ({
       name: file.relativePath,
       size: file.size,
-      run: (call) => {
+      run: async (call) => {
         written.push(keyOf(file.relativePath));
-        return putSourceFile(objects, file, keyOf(file.relativePath), call);
+        return (await putSourceFile(objects, file, keyOf(file.relativePath), call)).bytes;
       },
     }));
     const bytes = await runTransfer("upload", tasks, options.onProgress, signal);

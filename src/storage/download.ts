@@ -1,43 +1,71 @@
 /**
- * Downloading an object to a file. The bytes go to a temporary file next to the destination
- * (`<name>.<random>.incomplete`), which is checked against the object's size and renamed over the
- * destination only when complete: a failed or aborted download leaves neither a partial file nor
- * the temporary one. Objects above `parallelThreshold` are fetched as ranged GETs, `concurrency`
- * at a time, each written at its offset as it arrives (memory: a few stream buffers per range).
- * Every GET carries `If-Match` with the ETag seen first, so an object replaced during the
- * download fails it instead of mixing two versions.
+ * Downloading an object to a file, hashing it (SHA-256) as it arrives. The bytes go to a
+ * temporary file next to the destination, which is checked (size, and the expected hash when one
+ * is given) and renamed over the destination only when complete: a failed download never leaves
+ * a partial or a bad file at the destination.
+ *
+ * Objects above `parallelThreshold` are fetched as ranged GETs in parallel, each written at its
+ * offset (positional writes) as it arrives. The hash needs the bytes in order: the part at the
+ * hash cursor is hashed as it is written; a part ahead of it is only written, and read back from
+ * the file (the page cache) when the cursor reaches it (see `ordered_hash.ts`). No part is held in
+ * memory, and a part keeps its slot of the {@link TransferLimiter} until it is hashed, which
+ * bounds how far ahead of the cursor the parts run. A broken GET is retried from the byte it reached. Every GET
+ * carries `If-Match` with the ETag seen first, so an object replaced during the download fails it
+ * instead of mixing two versions.
+ *
+ * With `resume`, the temporary file has a fixed name (`<destination>.aipmodel-partial`) and a
+ * failed or aborted download keeps it with a sidecar (`.aipmodel-partial.json`: the ETag, the size
+ * and the length of the known-good prefix, the bytes hashed in order). The next call with `resume`
+ * hashes that prefix again from the disk and fetches only the rest, when the object still has the
+ * same ETag; otherwise it starts over.
  *
  * @module
  */
 
-import { randomBytes } from "node:crypto";
-import { type FileHandle, mkdir, open, rename, rm } from "node:fs/promises";
+import { createHash, type Hash, randomBytes } from "node:crypto";
+import { createReadStream } from "node:fs";
+import {
+  type FileHandle,
+  mkdir,
+  open,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { GetObjectCommand } from "@aws-sdk/client-s3";
-import { ConnectionError } from "../errors.ts";
+import { ConnectionError, IntegrityError } from "../errors.ts";
 import { fittedName } from "../file_names.ts";
-import { concatBytes } from "./bytes.ts";
 import type { StorageContext } from "./client.ts";
-import { call, withRetries } from "./call.ts";
+import { withRetries } from "./call.ts";
+import { getObject } from "./read.ts";
 import { localFileError, toStorageError } from "./errors.ts";
 import { requireObject } from "./exists.ts";
+import { limiterOf, type TransferLimiter, type TransferTuning } from "./limiter.ts";
 import type { TransferResult } from "./objects.ts";
-import {
-  checkInteger,
-  DEFAULT_PARALLEL_DOWNLOAD_THRESHOLD,
-  type PartOptions,
-  type PartRange,
-  planParts,
-  resolvePartOptions,
-} from "./options.ts";
-import { runBounded } from "./pool.ts";
+import { checkInteger } from "./options.ts";
+import { OrderedHash } from "./ordered_hash.ts";
+import { BoundedGroup } from "./pool.ts";
 import { type ProgressCounter, progressCounter, type StorageProgressListener } from "./progress.ts";
 
+/** The suffix of a kept partial download (see the module documentation). */
+export const PARTIAL_SUFFIX = ".aipmodel-partial";
+
+/**
+ * Where a download to `destination` keeps its partial file: `<name>.aipmodel-partial`, the name
+ * shortened so that the sidecar (`.json` more) still fits a file system's 255 bytes.
+ */
+export function partialPath(destination: string): string {
+  return join(dirname(destination), fittedName("", basename(destination), `${PARTIAL_SUFFIX}.json`))
+    .slice(0, -".json".length);
+}
+
 /** Options of {@link getFile}. */
-export interface GetFileOptions extends PartOptions {
+export interface GetFileOptions extends TransferTuning {
   /**
    * Objects larger than this many bytes are fetched in parallel ranged parts of `partSize`.
-   * @default 64 MiB
+   * @default the part size
    */
   parallelThreshold?: number;
   /**
@@ -45,16 +73,51 @@ export interface GetFileOptions extends PartOptions {
    * @default false
    */
   fsync?: boolean;
-  /** Stops the download; nothing is left at the destination. */
-  signal?: AbortSignal;
-  /** Receives the bytes written so far. */
-  onProgress?: StorageProgressListener;
+  /** The SHA-256 (hex) the bytes must have; a mismatch throws an `IntegrityError`. */
+  expectedSha256?: string | undefined;
+  /** The size the object must have; another size throws an `IntegrityError` before any GET. */
+  expectedSize?: number | undefined;
+  /**
+   * Keep a failed download's known-good prefix and continue from it next time (see the module
+   * documentation).
+   * @default false
+   */
+  resume?: boolean | undefined;
+  /**
+   * The object's size and ETag as a listing gave them: the HeadObject before the download is then
+   * skipped (one request less per file, which counts for many small files).
+   */
+  known?: { size: number; etag: string | undefined } | undefined;
+  /** A limiter shared with other transfers; the tuning options are then ignored. */
+  limiter?: TransferLimiter | undefined;
+  /** Stops the download; nothing is left at the destination (but a kept partial file). */
+  signal?: AbortSignal | undefined;
+  /** Receives the bytes written so far (a resumed download starts at its kept prefix). */
+  onProgress?: StorageProgressListener | undefined;
+}
+
+/** What {@link getFile} downloaded. */
+export interface DownloadResult extends TransferResult {
+  /** The SHA-256 (hex) of the whole file. */
+  sha256: string;
+  /** Bytes taken from a kept partial file instead of the network. */
+  resumedBytes: number;
+}
+
+/** The sidecar of a kept partial download. */
+interface PartialState {
+  etag: string;
+  size: number;
+  bytes: number;
 }
 
 /** Downloads `key` to the file `destination`; see the module documentation. *
  * @example
  * ```ts ignore
- * await getFile(context, "_models/abc/v1/weights.bin", "out/weights.bin", { fsync: true });
+ * const result = await getFile(context, "_models/abc/v1/weights.bin", "out/weights.bin", {
+ *   expectedSha256: "9f86d08...",
+ *   resume: true,
+ * });
  * ```
  */
 export async function getFile(
@@ -62,16 +125,20 @@ export async function getFile(
   key: string,
   destination: string,
   options: GetFileOptions = {},
-): Promise<TransferResult> {
-  const parts = resolvePartOptions(options);
-  const threshold = checkInteger(
-    "parallelThreshold",
-    options.parallelThreshold ?? DEFAULT_PARALLEL_DOWNLOAD_THRESHOLD,
-    0,
-  );
+): Promise<DownloadResult> {
+  const limiter = limiterOf(options);
   const { signal } = options;
-  const head = await requireObject(context, key, "GetObject", signal);
+  const head = options.known ?? await requireObject(context, key, "GetObject", signal);
   const size = head.size;
+  if (options.expectedSize !== undefined && options.expectedSize !== size) {
+    throw new IntegrityError(
+      `s3://${context.bucket}/${key} holds ${size} bytes, not the ${options.expectedSize} its ` +
+        "manifest lists: the object was replaced or damaged; nothing was downloaded.",
+      { subject: key, expected: String(options.expectedSize), actual: String(size) },
+    );
+  }
+  const partSize = limiter.partSizeFor(size);
+  const threshold = checkInteger("parallelThreshold", options.parallelThreshold ?? partSize, 0);
   const progress = progressCounter(options.onProgress, {
     kind: "download",
     bucket: context.bucket,
@@ -79,42 +146,110 @@ export async function getFile(
     totalBytes: size,
   });
   const directory = dirname(destination);
-  const temporary = join(
+  const resume = options.resume === true && head.etag !== undefined;
+  const temporary = resume ? partialPath(destination) : join(
     directory,
     fittedName("", basename(destination), `.${randomBytes(6).toString("hex")}.incomplete`),
   );
+  const sidecar = `${partialPath(destination)}.json`;
+  const hash = createHash("sha256");
   let handle: FileHandle | undefined;
+  let ordered: OrderedHash | undefined;
   try {
     await mkdir(directory, { recursive: true }).catch((error) => {
       throw localFileError("create the folder", directory, error);
     });
-    handle = await open(temporary, "w").catch((error) => {
+    const start = resume ? await resumePoint(temporary, sidecar, head.etag, size, hash) : 0;
+    handle = await open(temporary, start > 0 ? "r+" : "w+").catch((error) => {
       throw localFileError("create", temporary, error);
     });
-    const file = handle;
-    const get = { context, key, etag: head.etag, file, progress };
-    if (size <= threshold) {
-      await fetchRange(get, { partNumber: 1, start: 0, end: size - 1 }, signal, false);
-    } else {
-      await runBounded(
-        planParts(size, parts.partSize),
-        parts.concurrency,
-        signal,
-        (range, inner) => fetchRange(get, range, inner, true),
+    if (start > 0) await handle.truncate(start);
+    const failed = new AbortController();
+    ordered = new OrderedHash(hash, start, handle, (error) => failed.abort(error));
+    progress(start);
+    const get = { context, key, etag: head.etag, file: handle, progress, ordered, size, limiter };
+    const ranges = size - start <= threshold
+      ? [{ start, end: size - 1 }]
+      : planRanges(start, size, partSize);
+    const inner = signal ? AbortSignal.any([signal, failed.signal]) : failed.signal;
+    if (size > 0) await fetchInOrder(get, ranges, limiter, inner);
+    if (failed.signal.aborted) throw failed.signal.reason;
+    await finish(handle, temporary, size, options.fsync === true);
+    const sha256 = hash.digest("hex");
+    if (options.expectedSha256 !== undefined && sha256 !== options.expectedSha256) {
+      throw new IntegrityError(
+        `The SHA-256 of s3://${context.bucket}/${key} is ${sha256}, not the ` +
+          `${options.expectedSha256} its manifest lists: the object was damaged or replaced. ` +
+          "The downloaded file was deleted.",
+        { subject: key, expected: options.expectedSha256, actual: sha256 },
       );
     }
-    await finish(file, temporary, size, options.fsync === true);
     await handle.close();
     handle = undefined;
     await rename(temporary, destination).catch((error) => {
       throw localFileError("write", destination, error);
     });
+    if (resume) await rm(sidecar, { force: true });
+    return { bucket: context.bucket, key, size, etag: head.etag, sha256, resumedBytes: start };
   } catch (error) {
     await handle?.close().catch(() => {});
-    await rm(temporary, { force: true }).catch(() => {});
+    const kept = ordered?.offset ?? 0;
+    if (resume && kept > 0 && kept < size && !(error instanceof IntegrityError)) {
+      const state: PartialState = { etag: head.etag as string, size, bytes: kept };
+      await writeFile(sidecar, JSON.stringify(state)).catch(() => {});
+    } else {
+      await rm(temporary, { force: true }).catch(() => {});
+      if (resume) await rm(sidecar, { force: true }).catch(() => {});
+    }
     throw error;
   }
-  return { bucket: context.bucket, key, size, etag: head.etag };
+}
+
+/**
+ * The length of a kept partial file's prefix that can be reused (hashed into `hash`), or 0 after
+ * removing a partial file that cannot.
+ */
+async function resumePoint(
+  temporary: string,
+  sidecar: string,
+  etag: string | undefined,
+  size: number,
+  hash: Hash,
+): Promise<number> {
+  let state: Partial<PartialState> | undefined;
+  try {
+    state = JSON.parse(await readFile(sidecar, "utf8"));
+  } catch {
+    state = undefined;
+  }
+  const bytes = state?.bytes;
+  const usable = state !== undefined && state.etag === etag && state.size === size &&
+    typeof bytes === "number" && Number.isSafeInteger(bytes) && bytes > 0 && bytes < size &&
+    ((await stat(temporary).catch(() => undefined))?.size ?? -1) >= bytes;
+  if (!usable || bytes === undefined) {
+    await rm(temporary, { force: true });
+    await rm(sidecar, { force: true });
+    return 0;
+  }
+  for await (const chunk of createReadStream(temporary, { start: 0, end: bytes - 1 })) {
+    hash.update(chunk as Uint8Array);
+  }
+  return bytes;
+}
+
+/** Bytes `start` to `end` inclusive. */
+interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/** Cuts `start..size-1` into ranges of `partSize`. */
+function planRanges(start: number, size: number, partSize: number): ByteRange[] {
+  const ranges: ByteRange[] = [];
+  for (let offset = start; offset < size; offset += partSize) {
+    ranges.push({ start: offset, end: Math.min(size, offset + partSize) - 1 });
+  }
+  return ranges;
 }
 
 interface RangedGet {
@@ -123,75 +258,114 @@ interface RangedGet {
   etag: string | undefined;
   file: FileHandle;
   progress: ProgressCounter;
+  ordered: OrderedHash;
+  size: number;
+  limiter: TransferLimiter;
 }
 
-/** Fetches bytes `start..end` into the file at the same offsets, retried as a whole. */
+/**
+ * Fetches the ranges in parallel, taking their limiter slots in order and giving each back once
+ * the hash has passed it (see the module documentation).
+ */
+async function fetchInOrder(
+  get: RangedGet,
+  ranges: readonly ByteRange[],
+  limiter: TransferLimiter,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const group = new BoundedGroup(Number.MAX_SAFE_INTEGER, signal);
+  try {
+    for (const [index, range] of ranges.entries()) {
+      const release = await limiter.acquire(range.end - range.start + 1, group.signal);
+      try {
+        await group.add(async (inner) => {
+          try {
+            get.ordered.start(index, range.start);
+            await fetchRange(get, range, index, inner);
+            get.ordered.done(index);
+            await get.ordered.hashed(index, inner);
+          } finally {
+            release();
+          }
+        });
+      } catch (error) {
+        release();
+        throw error;
+      }
+    }
+  } catch (error) {
+    group.fail(error);
+  }
+  await group.done();
+}
+
+/** Fetches one range into the file at its offsets; a broken body resumes where it stopped. */
 function fetchRange(
   get: RangedGet,
-  range: PartRange,
+  range: ByteRange,
+  index: number,
   signal: AbortSignal | undefined,
-  ranged: boolean,
 ): Promise<void> {
-  const { context, key, progress } = get;
-  const expected = range.end - range.start + 1;
+  const { context, key } = get;
+  const received = { bytes: 0 };
   return withRetries(context, signal, async () => {
-    const received = { bytes: 0 };
-    try {
-      const output = await call(
-        context,
-        { operation: "GetObject", key },
-        signal,
-        (send) =>
-          context.client.send(
-            new GetObjectCommand({
-              Bucket: context.bucket,
-              Key: key,
-              ...(get.etag === undefined ? {} : { IfMatch: `"${get.etag}"` }),
-              ...(ranged ? { Range: `bytes=${range.start}-${range.end}` } : {}),
-            }),
-            send,
-          ),
-      );
-      if (output.ContentLength !== undefined && output.ContentLength !== expected) {
-        asStream(output.Body)?.destroy?.();
-        throw truncated(context, key, output.ContentLength, expected);
-      }
-      await writeBody(get, output.Body, range.start, expected, received, signal);
-    } catch (error) {
-      progress(-received.bytes);
-      throw error;
+    const from = range.start + received.bytes;
+    const expected = range.end - from + 1;
+    const whole = from === 0 && range.end === get.size - 1;
+    const output = await getObject(
+      context,
+      key,
+      { etag: get.etag, range: whole ? undefined : { start: from, end: range.end } },
+      signal,
+    );
+    if (output.ContentLength !== undefined && output.ContentLength !== expected) {
+      asStream(output.Body)?.destroy?.();
+      throw truncated(context, key, output.ContentLength, expected);
     }
+    await writeBody(
+      get,
+      output.Body,
+      { index, position: range.start, expected: range.end - range.start + 1 },
+      received,
+      signal,
+    );
   });
 }
 
-/** Network chunks are small (16 to 64 KiB): gathering them into writes of this size saves CPU. */
+/**
+ * Network chunks are small (16 to 64 KiB): they are copied into one reused buffer of this size
+ * and written together, which saves system calls and allocates nothing per write (a vectored
+ * write copies its chunks into new buffers on some runtimes, and garbage is what makes a
+ * download's memory grow).
+ */
 const WRITE_SIZE = 1024 * 1024;
 
 async function writeBody(
   get: RangedGet,
   body: unknown,
-  position: number,
-  expected: number,
+  part: { index: number; position: number; expected: number },
   written: { bytes: number },
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  const { context, key, file, progress } = get;
+  const { context, key, file, progress, ordered } = get;
+  const { index, position, expected } = part;
   const stream = asStream(body);
   // A stalled body would otherwise only end at the inactivity timeout.
   const onAbort = () => stream?.destroy?.();
   signal?.addEventListener("abort", onAbort, { once: true });
-  let pending: Uint8Array[] = [];
+  const buffer = get.limiter.takeBuffer(WRITE_SIZE);
   let pendingBytes = 0;
   const flush = async () => {
-    const buffer = pending.length === 1 ? pending[0] : concatBytes(pending, pendingBytes);
-    pending = [];
-    if (buffer === undefined || buffer.length === 0) return;
+    const length = pendingBytes;
     pendingBytes = 0;
-    await file.write(buffer, 0, buffer.length, position + written.bytes).catch((error) => {
+    if (length === 0) return;
+    const data = buffer.subarray(0, length);
+    await file.write(data, 0, length, position + written.bytes).catch((error) => {
       throw localFileError("write", "the temporary download file", error);
     });
-    written.bytes += buffer.length;
-    progress(buffer.length);
+    written.bytes += length;
+    ordered.wrote(index, [data], length);
+    progress(length);
   };
   try {
     if (stream !== undefined) {
@@ -199,18 +373,26 @@ async function writeBody(
         if (written.bytes + pendingBytes + chunk.length > expected) {
           throw truncated(context, key, written.bytes + pendingBytes + chunk.length, expected);
         }
-        pending.push(chunk);
-        pendingBytes += chunk.length;
-        if (pendingBytes >= WRITE_SIZE) await flush();
+        for (let offset = 0; offset < chunk.length;) {
+          const take = Math.min(buffer.length - pendingBytes, chunk.length - offset);
+          buffer.set(chunk.subarray(offset, offset + take), pendingBytes);
+          pendingBytes += take;
+          offset += take;
+          if (pendingBytes === buffer.length) await flush();
+        }
       }
-      await flush();
     }
+    // What arrived is good even when the body broke off: keep it, the retry continues after it.
+    await flush();
   } catch (error) {
+    if (pendingBytes > 0 && !signal?.aborted) await flush().catch(() => {});
     if (signal?.aborted) throw signal.reason;
     throw toStorageError(error, context, { operation: "GetObject", key });
   } finally {
     signal?.removeEventListener("abort", onAbort);
     stream?.destroy?.();
+    // Written and hashed (the hash reads it synchronously): free for the next range.
+    get.limiter.giveBuffer(buffer);
   }
   if (written.bytes !== expected) throw truncated(context, key, written.bytes, expected);
 }

@@ -10,6 +10,7 @@ import {
   type CompletedPart,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { StorageError } from "../errors.ts";
 import type { StorageContext } from "./client.ts";
@@ -42,6 +43,34 @@ export interface MultipartSession {
   partDone(partNumber: number, etag: string | undefined): void;
   /** The group running the parts: bounded, failing fast, aborted with the caller's signal. */
   group: BoundedGroup;
+}
+
+/** Sends one part held in memory (the SDK may retry it) and records it in the session. */
+export async function sendPart(
+  context: StorageContext,
+  key: string,
+  session: MultipartSession,
+  part: { partNumber: number; body: Uint8Array },
+  signal: AbortSignal,
+): Promise<void> {
+  const output = await call(
+    context,
+    { operation: "UploadPart", key },
+    signal,
+    (send) =>
+      context.client.send(
+        new UploadPartCommand({
+          Bucket: context.bucket,
+          Key: key,
+          UploadId: session.uploadId,
+          PartNumber: part.partNumber,
+          Body: part.body,
+          ContentLength: part.body.length,
+        }),
+        send,
+      ),
+  );
+  session.partDone(part.partNumber, output.ETag);
 }
 
 /** How long the clean-up AbortMultipartUpload may take; it must run even after an abort. */

@@ -40,6 +40,11 @@ export interface TransferResult {
    * with an empty ETag: use `head()` when it is needed).
    */
   etag: string | undefined;
+  /**
+   * The SHA-256 (hex) of the bytes, computed while they streamed: set by uploads of a file or a
+   * stream and by downloads; absent for server-side copies and `putBytes`.
+   */
+  sha256?: string | undefined;
 }
 
 /** Removes the quotes around an ETag; an empty one becomes `undefined`. */

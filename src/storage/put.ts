@@ -7,11 +7,12 @@
  * @module
  */
 
-import { PutObjectCommand, UploadPartCommand } from "@aws-sdk/client-s3";
+import { createHash, type Hash } from "node:crypto";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { concatBytes } from "./bytes.ts";
 import type { StorageContext } from "./client.ts";
 import { call } from "./call.ts";
-import { attributeFields, type ObjectAttributes, runMultipart } from "./multipart.ts";
+import { attributeFields, type ObjectAttributes, runMultipart, sendPart } from "./multipart.ts";
 import { cleanEtag, type TransferResult } from "./objects.ts";
 import { type PartOptions, resolvePartOptions } from "./options.ts";
 import { progressCounter, type StorageProgressListener } from "./progress.ts";
@@ -77,8 +78,9 @@ export async function putStream(
   key: string,
   stream: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
   options: PutStreamOptions = {},
-): Promise<TransferResult> {
+): Promise<TransferResult & { sha256: string }> {
   const { partSize, concurrency } = resolvePartOptions(options);
+  const hash = createHash("sha256");
   const { signal } = options;
   const progress = progressCounter(options.onProgress, {
     kind: "upload",
@@ -86,7 +88,7 @@ export async function putStream(
     key,
     totalBytes: undefined,
   });
-  const parts = rechunk(chunksOf(stream), partSize);
+  const parts = rechunk(chunksOf(stream), partSize, hash);
   try {
     const first = await parts.next();
     const second = first.done ? first : await parts.next();
@@ -94,7 +96,7 @@ export async function putStream(
       const only = first.done ? new Uint8Array(0) : first.value;
       const result = await putBytes(context, key, only, options);
       progress(only.length);
-      return result;
+      return { ...result, sha256: hash.digest("hex") };
     }
     let size = 0;
     await runMultipart(context, key, { ...options, concurrency, signal }, async (session) => {
@@ -103,24 +105,7 @@ export async function putStream(
         const number = ++partNumber;
         size += body.length;
         return session.group.add(async (partSignal) => {
-          const output = await call(
-            context,
-            { operation: "UploadPart", key },
-            partSignal,
-            (send) =>
-              context.client.send(
-                new UploadPartCommand({
-                  Bucket: context.bucket,
-                  Key: key,
-                  UploadId: session.uploadId,
-                  PartNumber: number,
-                  Body: body,
-                  ContentLength: body.length,
-                }),
-                send,
-              ),
-          );
-          session.partDone(number, output.ETag);
+          await sendPart(context, key, session, { partNumber: number, body }, partSignal);
           progress(body.length);
         });
       };
@@ -133,20 +118,25 @@ export async function putStream(
         await send(next.value);
       }
     });
-    return { bucket: context.bucket, key, size, etag: undefined };
+    return { bucket: context.bucket, key, size, etag: undefined, sha256: hash.digest("hex") };
   } finally {
     await parts.return(undefined);
   }
 }
 
-/** Re-cuts a byte stream into parts of exactly `size` bytes (the last may be shorter). */
+/**
+ * Re-cuts a byte stream into parts of exactly `size` bytes (the last may be shorter), hashing the
+ * bytes in order as they pass.
+ */
 async function* rechunk(
   source: AsyncIterable<Uint8Array>,
   size: number,
+  hash: Hash,
 ): AsyncGenerator<Uint8Array> {
   let pending: Uint8Array[] = [];
   let length = 0;
   for await (const chunk of source) {
+    hash.update(chunk);
     for (let offset = 0; offset < chunk.length;) {
       const take = Math.min(size - length, chunk.length - offset);
       pending.push(chunk.subarray(offset, offset + take));

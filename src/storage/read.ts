@@ -5,7 +5,7 @@
  * @module
  */
 
-import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { GetObjectCommand, type GetObjectCommandOutput } from "@aws-sdk/client-s3";
 import { StorageError } from "../errors.ts";
 import type { StorageContext } from "./client.ts";
 import { call } from "./call.ts";
@@ -67,6 +67,34 @@ export async function getBytes(
 }
 
 /**
+ * One GetObject of `key`: a byte range of it (`end` omitted: to the end) and, with `etag`, only
+ * while the object still has that ETag (`If-Match`).
+ */
+export function getObject(
+  context: StorageContext,
+  key: string,
+  where: { range?: { start: number; end?: number } | undefined; etag?: string | undefined },
+  signal: AbortSignal | undefined,
+): Promise<GetObjectCommandOutput> {
+  const { range, etag } = where;
+  return call(
+    context,
+    { operation: "GetObject", key },
+    signal,
+    (send) =>
+      context.client.send(
+        new GetObjectCommand({
+          Bucket: context.bucket,
+          Key: key,
+          ...(etag === undefined ? {} : { IfMatch: `"${etag}"` }),
+          ...(range === undefined ? {} : { Range: `bytes=${range.start}-${range.end ?? ""}` }),
+        }),
+        send,
+      ),
+  );
+}
+
+/**
  * The object `key` (or a byte range of it) as a Web stream. The caller must read it to the end
  * or cancel it, or its connection stays busy.
  *
@@ -82,20 +110,7 @@ export async function getStream(
   options: GetStreamOptions = {},
 ): Promise<ReadableStream<Uint8Array>> {
   const { range, signal } = options;
-  const output = await call(
-    context,
-    { operation: "GetObject", key },
-    signal,
-    (send) =>
-      context.client.send(
-        new GetObjectCommand({
-          Bucket: context.bucket,
-          Key: key,
-          ...(range === undefined ? {} : { Range: `bytes=${range.start}-${range.end ?? ""}` }),
-        }),
-        send,
-      ),
-  );
+  const output = await getObject(context, key, { range }, signal);
   if (output.Body === undefined) return new ReadableStream({ start: (c) => c.close() });
   const reader = (output.Body.transformToWebStream() as ReadableStream<Uint8Array>).getReader();
   // Failures while the body flows become typed errors too, not raw socket errors.

@@ -11,7 +11,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { createStorageContext, type S3ConnectionOptions, type StorageContext } from "./client.ts";
 import { copyObject, type CopyOptions } from "./copy.ts";
 import { deleteKeys, type DeleteOptions, deletePrefix } from "./delete.ts";
-import { getFile, type GetFileOptions } from "./download.ts";
+import { type DownloadResult, getFile, type GetFileOptions } from "./download.ts";
 import { headObject } from "./exists.ts";
 import { listObjects, type ListOptions, listPrefixes } from "./list.ts";
 import type { ObjectHead, StoredObject, TransferResult } from "./objects.ts";
@@ -119,8 +119,15 @@ export class S3Storage {
     return new S3Storage(view);
   }
 
-  /** Uploads the file `path` to `key`, streaming it; multipart above the threshold. */
-  putFile(path: string, key: string, options?: PutFileOptions): Promise<TransferResult> {
+  /**
+   * Uploads the file `path` to `key`, reading it once and hashing it (`sha256` of the result);
+   * multipart above the threshold.
+   */
+  putFile(
+    path: string,
+    key: string,
+    options?: PutFileOptions,
+  ): Promise<TransferResult & { sha256: string }> {
     return putFile(this.#context, path, key, options);
   }
 
@@ -133,17 +140,20 @@ export class S3Storage {
     return putBytes(this.#context, key, data, options);
   }
 
-  /** Stores a stream of unknown length at `key`, in parts held in memory. */
+  /** Stores a stream of unknown length at `key`, in parts held in memory, hashing it. */
   putStream(
     key: string,
     stream: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
     options?: PutStreamOptions,
-  ): Promise<TransferResult> {
+  ): Promise<TransferResult & { sha256: string }> {
     return putStream(this.#context, key, stream, options);
   }
 
-  /** Downloads `key` to the file `destination`, through a temporary file renamed at the end. */
-  getFile(key: string, destination: string, options?: GetFileOptions): Promise<TransferResult> {
+  /**
+   * Downloads `key` to the file `destination`, through a temporary file renamed at the end,
+   * hashing it; checks `expectedSha256`/`expectedSize` when given.
+   */
+  getFile(key: string, destination: string, options?: GetFileOptions): Promise<DownloadResult> {
     return getFile(this.#context, key, destination, options);
   }
 

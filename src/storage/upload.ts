@@ -1,45 +1,48 @@
 /**
- * Uploading a local file. Up to `multipartThreshold` bytes it is one PutObject; above, a
- * multipart upload with `concurrency` parts in flight. Every request body is a ranged read stream
- * of the file (a Node `Readable` with its `ContentLength`: a Web stream body fails over http://),
- * so memory stays at a few stream buffers per part in flight, never a part, whatever the size.
+ * Uploading a local file, hashing it (SHA-256) as it is read: the file is read once, in order,
+ * and each part's bytes feed the hash and then the request. Up to `multipartThreshold` bytes it is
+ * one PutObject; above, a multipart upload whose parts are read one after the other and sent in
+ * parallel. Each part takes a slot of a {@link TransferLimiter} (a request and the part's bytes of
+ * the memory budget) before it is read, so memory is bounded by the budget whatever the file size,
+ * and the SDK can retry a part itself (its body is in memory).
  *
- * The file is checked not to change while it is read: a part that reads more or fewer bytes than
- * planned, or a size or modification time that differs at the end, abandons the upload.
+ * The file is checked not to change while it is read: a part that reads fewer bytes than planned,
+ * bytes past the planned end, or a size or modification time that differs at the end abandons
+ * the upload before it is completed.
  *
  * @module
  */
 
-import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
-import { Transform } from "node:stream";
-import { PutObjectCommand, UploadPartCommand } from "@aws-sdk/client-s3";
+import { Buffer } from "node:buffer";
+import { createHash, type Hash } from "node:crypto";
+import { type FileHandle, open, stat } from "node:fs/promises";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { AipModelError } from "../errors.ts";
 import type { StorageContext } from "./client.ts";
-import { call, type SendOptions, withRetries } from "./call.ts";
-import { localFileError, type StorageCallSite } from "./errors.ts";
-import { attributeFields, type ObjectAttributes, runMultipart } from "./multipart.ts";
+import { call } from "./call.ts";
+import { localFileError } from "./errors.ts";
+import { limiterOf, type TransferLimiter, type TransferTuning } from "./limiter.ts";
+import { attributeFields, type ObjectAttributes, runMultipart, sendPart } from "./multipart.ts";
 import { cleanEtag, type TransferResult } from "./objects.ts";
-import {
-  checkInteger,
-  DEFAULT_MULTIPART_THRESHOLD,
-  type PartOptions,
-  planParts,
-  resolvePartOptions,
-} from "./options.ts";
+import { checkInteger, planParts } from "./options.ts";
 import { type ProgressCounter, progressCounter, type StorageProgressListener } from "./progress.ts";
 
 /** Options of {@link putFile}. */
-export interface PutFileOptions extends PartOptions, ObjectAttributes {
+export interface PutFileOptions extends TransferTuning, ObjectAttributes {
   /**
    * Files larger than this many bytes are sent as a multipart upload.
-   * @default 16 MiB
+   * @default the part size
    */
   multipartThreshold?: number;
+  /** A limiter shared with other transfers; the tuning options are then ignored. */
+  limiter?: TransferLimiter | undefined;
   /** Stops the upload; an unfinished multipart upload is then aborted. */
-  signal?: AbortSignal;
-  /** Receives the bytes sent so far. */
-  onProgress?: StorageProgressListener;
+  signal?: AbortSignal | undefined;
+  /**
+   * Receives the bytes read from the file and handed to requests so far (taken back if the
+   * upload fails).
+   */
+  onProgress?: StorageProgressListener | undefined;
 }
 
 /** The file as it was when the upload started. */
@@ -48,6 +51,9 @@ interface FileState {
   mtimeMs: number;
 }
 
+/** Reads of the file are this big: large enough to be cheap, small enough for smooth progress. */
+const READ_SIZE = 1024 * 1024;
+
 /** Uploads the file at `path` to `key`; see the module documentation. *
  * @example
  * ```ts ignore
@@ -55,6 +61,7 @@ interface FileState {
  *   concurrency: 8,
  *   onProgress: (event) => console.log(event.transferredBytes),
  * });
+ * console.log(result.sha256);
  * ```
  */
 export async function putFile(
@@ -62,179 +69,161 @@ export async function putFile(
   path: string,
   key: string,
   options: PutFileOptions = {},
-): Promise<TransferResult> {
-  const parts = resolvePartOptions(options);
-  const threshold = checkInteger(
-    "multipartThreshold",
-    options.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD,
-    0,
-  );
+): Promise<TransferResult & { sha256: string }> {
+  const limiter = limiterOf(options);
   const { signal } = options;
   signal?.throwIfAborted();
-  const before = await fileState(path);
-  const progress = progressCounter(options.onProgress, {
-    kind: "upload",
-    bucket: context.bucket,
-    key,
-    totalBytes: before.size,
+  const handle = await open(path, "r").catch((error) => {
+    throw localFileError("read", path, error);
   });
-  if (before.size <= threshold) {
-    const etag = await sendRange(
-      context,
-      { path, before, start: 0 },
-      signal,
-      progress,
-      (body, send) =>
-        context.client.send(
-          new PutObjectCommand({
-            Bucket: context.bucket,
-            Key: key,
-            Body: body,
-            ContentLength: before.size,
-            ...attributeFields(options),
-          }),
-          send,
-        ),
-      { operation: "PutObject", key },
+  try {
+    const before = await fileState(path, handle);
+    const partSize = limiter.partSizeFor(before.size);
+    const threshold = checkInteger(
+      "multipartThreshold",
+      options.multipartThreshold ?? partSize,
+      0,
     );
-    return { bucket: context.bucket, key, size: before.size, etag: cleanEtag(etag) };
-  }
-  await runMultipart(
-    context,
-    key,
-    { ...options, concurrency: parts.concurrency, signal },
-    async (session) => {
-      for (const range of planParts(before.size, parts.partSize)) {
-        await session.group.add(async (partSignal) => {
-          const source = { path, before, start: range.start, end: range.end };
-          const etag = await sendRange(
+    const source: FileSource = {
+      path,
+      handle,
+      before,
+      hash: createHash("sha256"),
+      progress: progressCounter(options.onProgress, {
+        kind: "upload",
+        bucket: context.bucket,
+        key,
+        totalBytes: before.size,
+      }),
+      read: 0,
+    };
+    try {
+      if (before.size <= threshold) {
+        const etag = await limiter.run(before.size, signal, async () => {
+          const body = await readPart(source, 0, before.size, new Uint8Array(before.size));
+          await checkUnchanged(source);
+          const output = await call(
             context,
-            source,
-            partSignal,
-            progress,
-            (body, send) =>
+            { operation: "PutObject", key },
+            signal,
+            (send) =>
               context.client.send(
-                new UploadPartCommand({
+                new PutObjectCommand({
                   Bucket: context.bucket,
                   Key: key,
-                  UploadId: session.uploadId,
-                  PartNumber: range.partNumber,
                   Body: body,
-                  ContentLength: range.end - range.start + 1,
+                  ContentLength: body.length,
+                  ...attributeFields(options),
                 }),
                 send,
               ),
-            { operation: "UploadPart", key },
           );
-          session.partDone(range.partNumber, etag);
+          return output.ETag;
         });
+        return {
+          bucket: context.bucket,
+          key,
+          size: before.size,
+          etag: cleanEtag(etag),
+          sha256: source.hash.digest("hex"),
+        };
       }
-      await session.group.done();
-      const after = await fileState(path);
-      if (after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
-        throw changedError(path, before, `its size is now ${after.size} bytes or it was rewritten`);
-      }
-    },
-  );
-  return { bucket: context.bucket, key, size: before.size, etag: undefined };
-}
-
-/** Bytes `start` to `end` (inclusive; default: the end of the file) of a file. */
-interface FileRange {
-  path: string;
-  before: FileState;
-  start: number;
-  end?: number;
-}
-
-/**
- * Sends one request whose body is a range of the file, retried from a fresh read stream after a
- * transient failure. The SDK pipes a stream body into the request without watching it for
- * errors, so a body that fails (a read error, a file that changed) aborts its own request through
- * a signal of its own, instead of leaving it to hang until the inactivity timeout.
- */
-function sendRange(
-  context: StorageContext,
-  range: FileRange,
-  signal: AbortSignal | undefined,
-  progress: ProgressCounter,
-  send: (
-    body: Transform | Uint8Array,
-    options: SendOptions,
-  ) => Promise<{ ETag?: string | undefined }>,
-  site: StorageCallSite,
-): Promise<string | undefined> {
-  return withRetries(context, signal, async () => {
-    const failed = new AbortController();
-    const attemptSignal = signal ? AbortSignal.any([signal, failed.signal]) : failed.signal;
-    const sent = { bytes: 0 };
-    const body = range.before.size === 0
-      ? new Uint8Array(0)
-      : readRange(range, sent, progress, (error) => failed.abort(error));
-    try {
-      return (await call(context, site, attemptSignal, (options) => send(body, options))).ETag;
+      await runMultipart(
+        context,
+        key,
+        { ...options, concurrency: Number.MAX_SAFE_INTEGER, signal },
+        async (session) => {
+          for (const range of planParts(before.size, partSize)) {
+            const length = range.end - range.start + 1;
+            const release = await limiter.acquire(length, session.group.signal);
+            try {
+              const body = await readPart(source, range.start, length, limiter.takeBuffer(length));
+              await session.group.add(async (partSignal) => {
+                try {
+                  await sendPart(
+                    context,
+                    key,
+                    session,
+                    { partNumber: range.partNumber, body },
+                    partSignal,
+                  );
+                  // Sent: the request no longer holds it (after a failure it might).
+                  limiter.giveBuffer(body);
+                } finally {
+                  release();
+                }
+              });
+            } catch (error) {
+              release();
+              throw error;
+            }
+          }
+          await checkUnchanged(source);
+          await session.group.done();
+        },
+      );
+      return {
+        bucket: context.bucket,
+        key,
+        size: before.size,
+        etag: undefined,
+        sha256: source.hash.digest("hex"),
+      };
     } catch (error) {
-      progress(-sent.bytes);
+      source.progress(-source.read);
       throw error;
-    } finally {
-      if (body instanceof Transform) body.destroy();
     }
-  });
+  } finally {
+    await handle.close().catch(() => {});
+  }
 }
 
-/**
- * A stream of the file's bytes `start` to `end` (inclusive), counting them. The last range of a
- * file is read to the end of the file, so that a file that grew is noticed, not cut.
- */
-function readRange(
-  range: FileRange,
-  sent: { bytes: number },
-  progress: ProgressCounter,
-  onError: (error: unknown) => void,
-): Transform {
-  const { path, before, start } = range;
-  const end = range.end ?? before.size - 1;
-  const expected = end - start + 1;
-  const toEof = end === before.size - 1;
-  const file = createReadStream(path, toEof ? { start } : { start, end });
-  // The last chunk is held back until the range is known to be exactly what was planned (and,
-  // for the end of the file, until the file is seen unchanged): released early, it could let
-  // the server complete a request whose content is already known to be wrong.
-  let held: Uint8Array | undefined;
-  const counter = new Transform({
-    transform(chunk: Uint8Array, _encoding, done) {
-      if (sent.bytes + chunk.length > expected) {
-        done(changedError(path, before, "it grew while it was read"));
-        return;
-      }
-      sent.bytes += chunk.length;
-      progress(chunk.length);
-      const previous = held;
-      held = chunk;
-      done(null, previous);
-    },
-    flush(done) {
-      if (sent.bytes !== expected) {
-        done(changedError(path, before, "it shrank while it was read"));
-        return;
-      }
-      const release = () => done(null, held);
-      if (!toEof) return release();
-      fileState(path).then((now) => {
-        if (now.size === before.size && now.mtimeMs === before.mtimeMs) return release();
-        done(changedError(path, before, "it was rewritten while it was read"));
-      }, done);
-    },
-  });
-  file.on("error", (error) => counter.destroy(localFileError("read", path, error)));
-  counter.on("error", onError);
-  counter.on("close", () => file.destroy());
-  return file.pipe(counter);
+/** The file being uploaded, read in order. */
+interface FileSource {
+  path: string;
+  handle: FileHandle;
+  before: FileState;
+  hash: Hash;
+  progress: ProgressCounter;
+  /** Bytes read so far. */
+  read: number;
 }
 
-async function fileState(path: string): Promise<FileState> {
+/** Reads `length` bytes at `position` (the next bytes in order) into `buffer`, hashing them. */
+async function readPart(
+  source: FileSource,
+  position: number,
+  length: number,
+  buffer: Uint8Array,
+): Promise<Uint8Array> {
+  for (let offset = 0; offset < length;) {
+    const want = Math.min(READ_SIZE, length - offset);
+    const { bytesRead } = await source.handle.read(buffer, offset, want, position + offset)
+      .catch((error) => {
+        throw localFileError("read", source.path, error);
+      });
+    if (bytesRead === 0) throw changedError(source, "it shrank while it was read");
+    source.hash.update(buffer.subarray(offset, offset + bytesRead));
+    offset += bytesRead;
+    source.read += bytesRead;
+    source.progress(bytesRead);
+  }
+  return buffer;
+}
+
+/** Checks, once every byte is read, that the file is still what it was at the start. */
+async function checkUnchanged(source: FileSource): Promise<void> {
+  const { bytesRead } = await source.handle.read(Buffer.alloc(1), 0, 1, source.before.size);
+  if (bytesRead !== 0) throw changedError(source, "it grew while it was read");
+  const now = await fileState(source.path);
+  if (now.size !== source.before.size || now.mtimeMs !== source.before.mtimeMs) {
+    throw changedError(source, `its size is now ${now.size} bytes or it was rewritten`);
+  }
+}
+
+async function fileState(path: string, handle?: FileHandle): Promise<FileState> {
   try {
-    const info = await stat(path);
+    const info = handle === undefined ? await stat(path) : await handle.stat();
     if (!info.isFile()) throw new AipModelError(`Cannot upload ${path}: it is not a file`);
     return { size: info.size, mtimeMs: info.mtimeMs };
   } catch (error) {
@@ -242,9 +231,9 @@ async function fileState(path: string): Promise<FileState> {
   }
 }
 
-function changedError(path: string, before: FileState, what: string): AipModelError {
+function changedError(source: FileSource, what: string): AipModelError {
   return new AipModelError(
-    `The file ${path} changed during its upload (${before.size} bytes at the start; ${what}). ` +
-      "The upload was abandoned: upload it again once it no longer changes.",
+    `The file ${source.path} changed during its upload (${source.before.size} bytes at the ` +
+      `start; ${what}). The upload was abandoned: upload it again once it no longer changes.`,
   );
 }
