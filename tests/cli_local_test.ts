@@ -193,7 +193,9 @@ test("--version prints deno.json's version; --help of every command shows exampl
   assert.equal(VERSION, manifest.version);
   const version = await cli(["--version"]);
   assert.deepEqual([version.code, version.stdout], [0, `${VERSION}\n`]);
-  for (const command of ["add", "get", "ls", "info", "rm", "set-latest", "transfer", "gc"]) {
+  for (
+    const command of ["add", "get", "ls", "info", "rm", "set-latest", "transfer", "gc", "verify"]
+  ) {
     const help = await cli([command, "--help"]);
     assert.equal(help.code, 0);
     assert.match(help.stdout, new RegExp(`^Usage: aipmodel ${command}`));
@@ -249,6 +251,41 @@ test("gc --dry-run lists an orphaned version folder, gc removes it, the publishe
     assert.equal(got.code, 0, got.stderr);
     const bad = await cli(["gc", "--older-than", "soon", "--local-dir", registry]);
     assert.equal(bad.code, 2);
+  } finally {
+    await removeDir(dir);
+  }
+});
+
+test("verify: the registry's copy and a download pass; a changed byte fails with exit 1", async () => {
+  const dir = await tempDir("aipmodel-cli-");
+  try {
+    await writeTree(join(dir, "m"), { "a.bin": "a".repeat(4096), "sub/b.txt": "b" });
+    const registry = join(dir, "r");
+    assert.equal((await cli(addDemoV1(join(dir, "m"), registry))).code, 0);
+    const stored = await cli(["verify", "demo", "--local-dir", registry], { tty: true });
+    assert.equal(stored.code, 0, stored.stderr);
+    assert.match(stored.stdout, /^demo v1 in the registry: 2 of 2 file\(s\) ok\n$/);
+    const out = join(dir, "out");
+    const got = await cli(["get", "demo", "--dest", out, "--local-dir", registry], { tty: true });
+    assert.match(got.stdout, /2 files, 4097 bytes fetched; verified against the manifest\)/);
+    const local = await cli([
+      "verify",
+      "demo",
+      "--local",
+      join(out, "v1"),
+      "--local-dir",
+      registry,
+    ]);
+    assert.equal(local.code, 0, local.stderr);
+    assert.deepEqual(lines(local.stdout).map((line) => JSON.parse(line).status), ["ok", "ok"]);
+    await writeTree(out, { "v1/a.bin": "x" + "a".repeat(4095) });
+    const bad = await cli(["verify", "demo", "--local", join(out, "v1"), "--local-dir", registry]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^aipmodel: 1 file\(s\) of demo v1 .* do not match the manifest/);
+    assert.equal(lines(bad.stderr).length, 1);
+    const again = await cli(["get", "demo", "--dest", out, "--local-dir", registry]);
+    const result = JSON.parse(again.stdout);
+    assert.deepEqual([result.skippedFiles, result.bytes], [1, 4096]);
   } finally {
     await removeDir(dir);
   }

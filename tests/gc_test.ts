@@ -51,6 +51,8 @@ describe("gc() on the local registry", SLOW, () => {
       [`_models/${id}/v9/stray.bin`]: "s".repeat(100),
       [`_models/${id}/v1_tmp_abcdefgh12/staged.bin`]: "t".repeat(200),
       [`_models/${id}/loose.bin`]: "l".repeat(10),
+      // A manifest no versions_map entry refers to (its version was deleted by another SDK).
+      [`_models/${id}/_manifests/v9/${"0".repeat(64)}.json`]: "m".repeat(20),
       [`_models/${id}/_v7/reserved.bin`]: "r".repeat(10),
       [`_models/${ghost}/v1/dead.bin`]: "d".repeat(300),
       [`_models/${id}/v1/.aipmodel-tmp-0123456789ab-half.bin`]: "h".repeat(50),
@@ -73,6 +75,7 @@ describe("gc() on the local registry", SLOW, () => {
   it("a dry run lists every kind of orphan with its bytes and removes nothing", SLOW, async () => {
     const report = await manager.gc({ dryRun: true, olderThanMs: 0 });
     assert.deepEqual(kinds(report), [
+      `manifest _models/${id}/_manifests/v9/${"0".repeat(64)}.json`,
       `model _models/${ghost}/`,
       `object _models/${id}/loose.bin`,
       `staging _models/${id}/v1_tmp_abcdefgh12/`,
@@ -80,7 +83,14 @@ describe("gc() on the local registry", SLOW, () => {
       `version _models/${id}/v9/`,
     ]);
     const bytes = Object.fromEntries(report.orphans.map((orphan) => [orphan.kind, orphan.bytes]));
-    assert.deepEqual(bytes, { model: 300, object: 10, staging: 200, upload: 50, version: 100 });
+    assert.deepEqual(bytes, {
+      manifest: 20,
+      model: 300,
+      object: 10,
+      staging: 200,
+      upload: 50,
+      version: 100,
+    });
     assert.equal(report.removed, 0);
     assert.equal(report.dryRun, true);
     assert.ok(report.orphans.every((orphan) => !orphan.removed));
@@ -95,10 +105,15 @@ describe("gc() on the local registry", SLOW, () => {
     SLOW,
     async () => {
       const report = await manager.gc({ olderThanMs: 0 });
-      assert.equal(report.removed, 5);
-      assert.equal(report.bytesRemoved, 660);
+      assert.equal(report.removed, 6);
+      assert.equal(report.bytesRemoved, 680);
       const left = await keysUnder(manager.backend, "");
-      assert.deepEqual(left.sort(), [
+      const manifest = left.filter((key) => key.startsWith(`_models/${id}/_manifests/`));
+      assert.match(
+        manifest.join(),
+        new RegExp(`^_models/${id}/_manifests/v1/[0-9a-f]{64}\\.json$`),
+      );
+      assert.deepEqual(left.filter((key) => !manifest.includes(key)).sort(), [
         `_models/${id}/_v7/reserved.bin`,
         `_models/${id}/v1/config.json`,
         `_models/${id}/v1/weights.bin`,
@@ -287,12 +302,16 @@ describe("gc() on the platform", SLOW, () => {
       const report = await manager.gc({ olderThanMs: 0, modelIds: [id, ghost, foreignId] });
       assert.equal(report.removed, 5, JSON.stringify(report.orphans));
       assert.equal(report.bytesRemoved, 1610);
-      assert.deepEqual((await keysUnder(manager.backend, `_models/${id}/`)).sort(), [
+      const kept = (await keysUnder(manager.backend, `_models/${id}/`)).sort();
+      // v1's manifest is referenced by its versions_map entry: kept.
+      assert.match(kept[0] ?? "", new RegExp(`^_models/${id}/_manifests/v1/[0-9a-f]{64}\\.json$`));
+      assert.deepEqual(kept.slice(1), [
         `_models/${id}/v1/config.json`,
         `_models/${id}/v1/weights.bin`,
       ]);
       assert.deepEqual(await keysUnder(manager.backend, `_models/${ghost}/`), []);
-      assert.deepEqual((await keysUnder(manager.backend, `_models/${foreignId}/`)).sort(), [
+      const theirs = (await keysUnder(manager.backend, `_models/${foreignId}/`)).sort();
+      assert.deepEqual(theirs.filter((key) => !key.includes("/_manifests/")), [
         `_models/${foreignId}/v1/config.json`,
         `_models/${foreignId}/v1/weights.bin`,
         `_models/${foreignId}/v9/theirs.bin`,

@@ -18,6 +18,7 @@ import type { Run } from "./commands/register.ts";
 import { registerRm } from "./commands/rm.ts";
 import { registerSetLatest } from "./commands/set_latest.ts";
 import { registerTransfer } from "./commands/transfer.ts";
+import { registerVerify } from "./commands/verify.ts";
 import { loadEnvironment } from "./env_file.ts";
 import { describeFailure, EXIT_INTERRUPTED, EXIT_OK, exitCodeOf } from "./failure.ts";
 import { type CliIo, processIo } from "./io.ts";
@@ -32,6 +33,7 @@ const COMMANDS: readonly ((program: Command, run: Run) => void)[] = [
   registerSetLatest,
   registerTransfer,
   registerGc,
+  registerVerify,
 ];
 
 /**
@@ -160,7 +162,10 @@ function addGlobalOptions(command: Command): void {
     )
     .option("--no-progress", "no progress output")
     .option("--verbose", "the SDK's [OK]/[INFO] lines on stderr")
-    .option("--debug", "error stacks and causes on stderr");
+    .option("--debug", "error stacks and causes on stderr")
+    .option("--concurrency <n>", "requests in flight per transfer (default 16)")
+    .option("--part-size <MiB>", "multipart part and ranged-GET size in MiB (default 8)")
+    .option("--memory-budget <MiB>", "file data held in memory per transfer, MiB (default 32)");
 }
 
 /** Writes commander's message (`error: ...`, maybe with a suggestion line) as one line. */

@@ -28,6 +28,12 @@ export interface GlobalOptions {
   debug?: boolean | undefined;
   /** `false` with `--no-progress`. */
   progress?: boolean | undefined;
+  /** Requests in flight per transfer. */
+  concurrency?: string | undefined;
+  /** Part size, MiB. */
+  partSize?: string | undefined;
+  /** Memory budget, MiB. */
+  memoryBudget?: string | undefined;
 }
 
 /** A command's answer: JSON records (`--json`, or stdout not a terminal) or text. */
@@ -82,6 +88,7 @@ export class Session {
       env: this.env,
       verbose: this.options.verbose === true,
       logger: this.#logger(),
+      ...this.#tuning(),
       signal: this.signal,
     });
     return this.#manager;
@@ -113,6 +120,25 @@ export class Session {
     const manager = this.#manager;
     this.#manager = undefined;
     await manager?.close();
+  }
+
+  /** The transfer settings given on the command line (bad numbers are usage errors). */
+  #tuning(): { concurrency?: number; partSize?: number; memoryBudget?: number } {
+    const number = (flag: string, text: string | undefined, scale: number) => {
+      if (text === undefined) return undefined;
+      const value = Number(text);
+      if (!Number.isFinite(value) || value <= 0) {
+        throw new UsageError(`${flag} must be a positive number (got '${text}')`);
+      }
+      return Math.round(value * scale);
+    };
+    const MiB = 1024 * 1024;
+    const tuning = {
+      concurrency: number("--concurrency", this.options.concurrency, 1),
+      partSize: number("--part-size", this.options.partSize, MiB),
+      memoryBudget: number("--memory-budget", this.options.memoryBudget, MiB),
+    };
+    return Object.fromEntries(Object.entries(tuning).filter(([, value]) => value !== undefined));
   }
 
   #logger(): Logger {

@@ -8,6 +8,8 @@
  *   `versions_map`, the model's uri, nor a live reservation (`aipmodel_pending_versions`: an
  *   automatic version being uploaded) names;
  * - `object`: an object directly under `_models/{id}/` of one of the user's models;
+ * - `manifest`: a manifest under `_models/{id}/_manifests/` that no `versions_map` entry refers
+ *   to (a version deleted or overwritten by the Python SDK, or a publish that failed);
  * - `model`: the folder `_models/{id}/` of a model id that no longer exists at all;
  * - `upload`: an unfinished upload (an S3 multipart upload, a temporary file of the embedded
  *   registry) under `_models/`.
@@ -32,13 +34,14 @@ import type {
 } from "./backend.ts";
 import { logOk, messageOf, type RegistryContext } from "./context.ts";
 import { modelPrefix, versionPrefix } from "./format.ts";
+import { manifestFolder, MANIFESTS_FOLDER } from "./manifest.ts";
 import { PENDING_KEY, readReservations } from "./reservations.ts";
 
 /** The root of the registry's keys. */
 const MODELS = "_models/";
 
 /** What an orphan is; see the module documentation. */
-export type OrphanKind = "staging" | "version" | "object" | "model" | "upload";
+export type OrphanKind = "staging" | "version" | "object" | "manifest" | "model" | "upload";
 
 /** Options of `gc`. */
 export interface GcOptions {
@@ -232,12 +235,17 @@ async function ownerOf(
     for (const info of Object.values(parsed)) {
       const path = (info as { path?: unknown } | null)?.path;
       if (typeof path === "string" && path !== "") referenced.push(folder(path));
+      const manifest = (info as { manifest?: unknown } | null)?.manifest;
+      if (typeof manifest === "string" && manifest !== "") referenced.push(folder(manifest));
     }
   }
   const uri = /^s3:\/\/[^/]+\/(.+)$/.exec(entity.uri)?.[1];
   if (uri !== undefined) referenced.push(folder(uri));
   const reservations = readReservations(entity.metadata[PENDING_KEY], Date.now());
-  const reserved = Object.keys(reservations).map((name) => versionPrefix(id, name));
+  const reserved = Object.keys(reservations).flatMap((name) => [
+    versionPrefix(id, name),
+    manifestFolder(id, name),
+  ]);
   return { kind: "own", referenced: [...referenced, ...reserved], reserved };
 }
 
@@ -255,9 +263,10 @@ function folderOrphans(
   for (const entry of entries) {
     const rest = entry.key.slice(root.length);
     const slash = rest.indexOf("/");
+    // Manifests are judged one by one: each is referenced by exactly one versions_map entry.
     const group = owner.kind === "gone"
       ? root
-      : slash < 0
+      : slash < 0 || rest.startsWith(`${MANIFESTS_FOLDER}/`)
       ? entry.key
       : `${root}${rest.slice(0, slash + 1)}`;
     groups.set(group, [...(groups.get(group) ?? []), entry]);
@@ -271,6 +280,8 @@ function folderOrphans(
     orphans.push({
       kind: owner.kind === "gone"
         ? "model"
+        : name.startsWith(`${MANIFESTS_FOLDER}/`)
+        ? "manifest"
         : !prefix.endsWith("/")
         ? "object"
         : STAGING.test(name)
@@ -320,7 +331,7 @@ async function removeOrphan(
     await objects.abortUnfinished(upload, call);
     return undefined;
   }
-  if (orphan.kind === "object") {
+  if (orphan.kind === "object" || orphan.kind === "manifest") {
     if (objects.deleteKeys === undefined) return "skipped: the store cannot delete single keys";
     await objects.deleteKeys([orphan.prefix], call);
     return undefined;

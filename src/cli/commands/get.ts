@@ -49,6 +49,9 @@ async function get(session: Session, name: string, flags: GetFlags): Promise<Cli
   return {
     records: [{ model: name, ...result }],
     text: `Downloaded ${name} version ${result.version} to ${result.path} ` +
-      `(${result.files} files, ${result.bytes} bytes)`,
+      `(${result.files} files, ${result.bytes} bytes fetched` +
+      (result.skippedFiles > 0 ? `, ${result.skippedFiles} already present` : "") +
+      (result.resumedBytes > 0 ? `, ${result.resumedBytes} bytes resumed` : "") +
+      `; ${result.verified ? "verified against the manifest" : "no manifest: sizes checked"})`,
   };
 }
