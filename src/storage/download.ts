@@ -194,7 +194,10 @@ export async function getFile(
   } catch (error) {
     await handle?.close().catch(() => {});
     const kept = ordered?.offset ?? 0;
-    if (resume && kept > 0 && kept < size && !(error instanceof IntegrityError)) {
+    // A full disk gets its space back: keeping the prefix would keep it full.
+    if (
+      resume && kept > 0 && kept < size && !(error instanceof IntegrityError) && !diskFull(error)
+    ) {
       const state: PartialState = { etag: head.etag as string, size, bytes: kept };
       await writeFile(sidecar, JSON.stringify(state)).catch(() => {});
     } else {
@@ -433,4 +436,14 @@ function truncated(
     `S3 at ${context.endpoint} sent ${got} bytes instead of ${expected} for ` +
       `s3://${context.bucket}/${key}; the transfer broke off.`,
   );
+}
+
+/** Whether `error` (or a cause of it) says the local disk or quota is full. */
+function diskFull(error: unknown): boolean {
+  for (let at = error, depth = 0; at !== undefined && at !== null && depth < 8; depth += 1) {
+    const code = (at as { code?: unknown }).code;
+    if (code === "ENOSPC" || code === "EDQUOT") return true;
+    at = (at as { cause?: unknown }).cause;
+  }
+  return false;
 }
