@@ -6,7 +6,7 @@ export PATH="$PWD/node_modules/.bin:$PATH"
 
 deno fmt --check
 deno lint
-deno check mod.ts scripts/ stack/ tests/ examples/
+deno check mod.ts scripts/ stack/ tests/ examples/ bench/
 # Every public symbol documented, and every @example in the docs type-checks.
 deno doc --lint mod.ts
 deno check --doc mod.ts src/
