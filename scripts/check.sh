@@ -8,7 +8,7 @@ deno fmt --check
 deno lint
 deno check mod.ts scripts/ stack/ tests/ examples/ bench/
 # Every public symbol documented, and every @example in the docs type-checks.
-deno doc --lint mod.ts
+deno doc --lint mod.ts src/cli/mod.ts src/cli/bin.ts
 deno check --doc mod.ts src/
 if grep -rnE '\bDeno\.' src/ mod.ts; then
   echo "library code must not use Deno.* (it runs on Node and Bun too)" >&2

@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 /** The arguments that make this runtime's own executable run the TypeScript file `script`. */
-function runtimeArgs(script: string): string[] {
+export function runtimeArgs(script: string): string[] {
   if ("Deno" in globalThis) return ["run", "-A", script];
   if ("Bun" in globalThis) return [script];
   return ["--import", "tsx", script];

@@ -168,6 +168,7 @@ describe("MLOpsManager on the local registry", T, () => {
       "id",
       "latest",
       "name",
+      "tags",
       "totalSizeMb",
       "versions",
     ]);

@@ -35,6 +35,7 @@ function hooked(backend: RegistryBackend, hooks: Hooks): RegistryBackend {
     },
     deleteMetadata: (id, keys, options) => inner.deleteMetadata(id, keys, options),
     setUri: (id, uri, options) => inner.setUri(id, uri, options),
+    setTags: (id, tags, options) => inner.setTags(id, tags, options),
     delete: (id, options) => inner.delete(id, options),
     list: (options) => inner.list(options),
     lock: (id, options) => inner.lock(id, options),

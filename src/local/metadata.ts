@@ -117,6 +117,12 @@ export class LocalMetadataStore implements MetadataStore {
     });
   }
 
+  async setTags(id: string, tags: readonly string[], options?: BackendCallOptions): Promise<void> {
+    await this.#update(id, options, (model) => {
+      model.tags = [...tags];
+    });
+  }
+
   async setUri(id: string, uri: string, options?: BackendCallOptions): Promise<void> {
     await this.#update(id, options, (model) => {
       model.uri = uri;

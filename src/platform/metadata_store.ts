@@ -134,6 +134,11 @@ export class ClearMLMetadataStore implements MetadataStore {
     return this.#models.deleteMetadata(id, keys, { signal: options.signal });
   }
 
+  /** Replaces the tags through `models.edit`. */
+  setTags(id: string, tags: readonly string[], options: BackendCallOptions = {}): Promise<void> {
+    return this.#models.update({ modelId: id, tags, signal: options.signal });
+  }
+
   /** Sets the uri through `models.edit`. */
   setUri(id: string, uri: string, options: BackendCallOptions = {}): Promise<void> {
     return this.#models.editUri({ modelId: id, uri, signal: options.signal });

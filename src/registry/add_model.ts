@@ -54,7 +54,7 @@ import { openS3Source } from "./s3_source.ts";
 import type { ObjectStore } from "./backend.ts";
 import { finishStaged } from "./staging.ts";
 import { type FileTask, runTransfer } from "./transfer.ts";
-import { validateModelName, validateVersion } from "./validate.ts";
+import { validateCategory, validateModelName, validateTags, validateVersion } from "./validate.ts";
 
 /** Where a version's files come from. */
 export type SourceType = "local" | "hf" | "s3";
@@ -97,6 +97,13 @@ export interface AddModelOptions {
    * with one of these path segments (default `.git` and `.DS_Store`).
    */
   exclude?: readonly string[] | undefined;
+  /** Tags added to the model's tags (ClearML model tags; the union is kept). */
+  tags?: readonly string[] | undefined;
+  /**
+   * The model's category (`category` metadata), one of the Python SDK's values: "Text
+   * Generation" or "Image Classification". @default the model's current category, if any
+   */
+  category?: string | undefined;
   /** A file stored as `model.py` at the version root; must exist. */
   codePath?: string | undefined;
   /** Stops the upload; what was uploaded is removed. */
@@ -191,6 +198,8 @@ export async function addModel(
 ): Promise<string> {
   const modelName = validateModelName(options.modelName);
   const version = options.version === undefined ? undefined : validateVersion(options.version);
+  const tags = options.tags === undefined ? undefined : validateTags(options.tags);
+  const category = options.category === undefined ? undefined : validateCategory(options.category);
   const source = await openSource(options, modelName, context.backend.objects);
   const { signal } = options;
   const { objects } = context.backend;
@@ -246,6 +255,8 @@ export async function addModel(
         folderName: source.folderName,
         ...source.versionFields,
       },
+      tags,
+      category,
       signal,
       onWrite: () => {
         uploaded = undefined;

@@ -62,6 +62,8 @@ export interface MetadataStore {
   ): Promise<void>;
   /** Removes the given metadata keys; keys that are absent are fine. */
   deleteMetadata(id: string, keys: readonly string[], options?: BackendCallOptions): Promise<void>;
+  /** Replaces the model's tags. */
+  setTags(id: string, tags: readonly string[], options?: BackendCallOptions): Promise<void>;
   /** Sets the model's uri. */
   setUri(id: string, uri: string, options?: BackendCallOptions): Promise<void>;
   /** Deletes the model entity; `false` when it did not exist. */

@@ -21,6 +21,8 @@ export interface ModelSummary {
   latest: string | null;
   /** The size of every version together, in MiB. */
   totalSizeMb: number;
+  /** The model's tags, sorted. */
+  tags: string[];
 }
 
 /** Lists every model, all pages. */
@@ -37,6 +39,7 @@ export async function listModels(
       id: entity.id,
       versions: sortedVersions(map),
       latest: currentLatest(entity, map) ?? null,
+      tags: [...entity.tags],
       totalSizeMb: Number.isFinite(size)
         ? size
         : Object.values(map).reduce((sum, info) => sum + (Number(info.size) || 0), 0),

@@ -52,6 +52,8 @@ export interface ModelInfo {
   uri: string;
   /** The tags. */
   tags: string[];
+  /** The `category` metadata ("Text Generation", "Image Classification"), `null` when unset. */
+  category: string | null;
   /** When the entity was created (ISO 8601). */
   created: string;
   /** Every metadata value as stored. */
@@ -110,6 +112,7 @@ export function toModelInfo(entity: ModelEntity): ModelInfo {
     modelFolderName: entity.metadata.modelFolderName ?? null,
     uri: entity.uri,
     tags: [...entity.tags],
+    category: entity.metadata.category ?? null,
     created: entity.created,
     metadata: { ...entity.metadata },
   };

@@ -42,6 +42,8 @@ export interface VersionsUpdate {
   folderName?: string | undefined;
   /** Other metadata keys written in the same call (e.g. the version reservations). */
   extra?: Record<string, TypedValue> | undefined;
+  /** The model's tags afterwards, when they change. */
+  tags?: readonly string[] | undefined;
 }
 
 /** The latest version recorded in an entity, if it is still in `map`. */
@@ -77,6 +79,7 @@ export async function updateVersions(
       ...update.extra,
     });
     await dropEmptyReservations(backend, modelId, update.extra);
+    if (update.tags !== undefined) await backend.metadata.setTags(modelId, update.tags);
     const uri = latestPath === undefined
       ? PLACEHOLDER_URI
       : versionUri(backend.objects.bucket, latestPath);
@@ -101,6 +104,10 @@ export interface PublishRequest {
   version: string;
   /** The entry, without `version_number` (kept on overwrite, else the next number). */
   info: NewVersionInfo;
+  /** Tags added to the model's (the union is kept, as the Python SDK 0.2.58+). */
+  tags?: readonly string[] | undefined;
+  /** The model's `category` metadata (kept when omitted). */
+  category?: string | undefined;
   /** Stops the publish before it writes. */
   signal?: AbortSignal | undefined;
   /**
@@ -130,6 +137,11 @@ export async function publishVersion(
       delete reservations[version];
       update.extra = reservationsItem(reservations);
     }
+    if (request.category !== undefined) {
+      update.extra = { ...update.extra, category: { type: "str", value: request.category } };
+    }
+    const added = request.tags?.filter((tag) => !entity.tags.includes(tag)) ?? [];
+    if (added.length > 0) update.tags = [...new Set([...entity.tags, ...added])].sort();
     return update;
   };
   await updateVersions(backend, modelId, apply, request.signal, request.onWrite);

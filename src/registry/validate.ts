@@ -59,6 +59,35 @@ export function validateExistingVersion(value: unknown, field = "version"): stri
   return checkCommon(field, value);
 }
 
+/** The categories the Python SDK 0.2.58+ accepts (its `category` metadata). */
+export const CATEGORIES: readonly string[] = ["Text Generation", "Image Classification"];
+
+/** Checks a category; returns it. */
+export function validateCategory(value: unknown): string {
+  if (typeof value !== "string" || !CATEGORIES.includes(value)) {
+    throw new ValidationError("category", `one of ${CATEGORIES.map((c) => `"${c}"`).join(", ")}`);
+  }
+  return value;
+}
+
+/**
+ * Checks tags: non-empty strings without control characters, not starting with `__$` (ClearML's
+ * filter operators) and not `-`-prefixed (an exclusion in ClearML's tag filters).
+ */
+export function validateTags(value: unknown): string[] {
+  if (!Array.isArray(value)) throw new ValidationError("tags", "an array of strings");
+  return value.map((tag: unknown) => {
+    if (typeof tag !== "string" || tag.trim() === "" || tag !== tag.trim()) {
+      throw new ValidationError("tags", "non-empty strings without leading or trailing spaces");
+    }
+    if (CONTROL.test(tag)) throw new ValidationError("tags", "no control characters");
+    if (tag.startsWith("__$") || tag.startsWith("-")) {
+      throw new ValidationError("tags", `no tag starting with '__$' or '-' (got '${tag}')`);
+    }
+    return tag;
+  });
+}
+
 /** Whether `value` looks like a model id (32 hex characters). */
 export function isModelId(value: string): boolean {
   return /^[0-9a-fA-F]{32}$/.test(value);
