@@ -74,8 +74,7 @@ export function modelName(spec: CaseSpec): string {
  * one, else the source through tsx; Deno and Bun run the source.
  */
 export function sdkCommand(repo: string, runtime: Runtime): string[] {
-  // TEMPORARY: bench/sdk_child.ts stands in until the CLI lands in main.
-  const bin = existsSync(join(repo, "src/cli/bin.ts")) ? "src/cli/bin.ts" : "bench/sdk_child.ts";
+  const bin = "src/cli/bin.ts";
   const bins = join(repo, "node_modules/.bin");
   switch (runtime) {
     case "deno":
@@ -162,7 +161,8 @@ export function peerBucketSteps(context: ToolContext): { create: Step; remove: S
 /** The four clients. */
 export function tools(context: ToolContext): Tool[] {
   const sdk = sdkCommand(context.repo, context.runtime);
-  const envFile = ["--env-file", context.envFile];
+  // No progress output: awscli runs with --only-show-errors and rclone prints none by default.
+  const envFile = ["--env-file", context.envFile, "--no-progress"];
   const sdkEnv = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", NO_COLOR: "1" };
   const sdkTool: Tool = {
     name: "sdk",
