@@ -2,7 +2,8 @@
  * Runs one client process and measures it: wall time from spawn to exit (start-up included) and
  * peak RSS. The RSS comes from GNU time (`/usr/bin/time -f %M`: the largest resident set of the
  * process or of any child it waited for); without it, from polling `/proc/<pid>/status` (VmHWM)
- * of the process and its descendants every 20 ms.
+ * of the process and its descendants every 20 ms. The client's CPU time (user + system) comes from
+ * GNU time too; {@link cpuSeconds} reads a running process's, e.g. radosgw's around a command.
  *
  * @module
  */
@@ -16,6 +17,8 @@ export interface Measured {
   seconds: number;
   /** Peak resident set in MiB. */
   rssMiB: number;
+  /** User + system CPU seconds of the process and the children it waited for (null: unknown). */
+  cpuSeconds: number | null;
   /** The exit code (null: killed by a signal). */
   code: number | null;
 }
@@ -37,10 +40,11 @@ export async function measure(
 ): Promise<Measured> {
   const useTime = existsSync(TIME);
   const timeFile = `${options.logPath}.time`;
-  const command = useTime ? [TIME, "-f", "%e %M", "-o", timeFile, ...argv] : argv;
+  const command = useTime ? [TIME, "-f", "%e %M %U %S", "-o", timeFile, ...argv] : argv;
   const log = openSync(options.logPath, "a");
   const started = performance.now();
   let peakKiB = 0;
+  let cpu: number | null = null;
   try {
     const child = spawn(command[0]!, command.slice(1), {
       cwd: options.cwd,
@@ -61,11 +65,12 @@ export async function measure(
     if (useTime) {
       // time's own line is last; a killed child makes time print "Command terminated ..." first.
       const lines = readFileSync(timeFile, "utf8").trim().split("\n");
-      const kib = Number(lines.at(-1)?.split(" ")[1]);
-      if (Number.isFinite(kib)) peakKiB = kib;
+      const [, kib, user, system] = (lines.at(-1) ?? "").split(" ").map(Number);
+      if (Number.isFinite(kib)) peakKiB = kib!;
+      if (Number.isFinite(user) && Number.isFinite(system)) cpu = user! + system!;
       rmSync(timeFile, { force: true });
     }
-    return { seconds, rssMiB: peakKiB / 1024, code };
+    return { seconds, rssMiB: peakKiB / 1024, cpuSeconds: cpu, code };
   } finally {
     closeSync(log);
   }
@@ -98,4 +103,16 @@ function treeHwmKiB(pid: number): number {
     queue.push(...(children.get(current) ?? []));
   }
   return peak;
+}
+
+/** The CPU seconds (user + system) a running process has used so far; 0 when it is gone. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
 }

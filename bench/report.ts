@@ -14,6 +14,10 @@ export interface RoundResult {
   round: number;
   seconds: number;
   rssMiB: number;
+  /** CPU seconds (user + system) of the client process (null: not measured). */
+  clientCpuSeconds: number | null;
+  /** CPU seconds radosgw and the OSD used while the command ran (the whole machine's work). */
+  serverCpuSeconds: number | null;
   /** Set when the command failed or its download did not match the data. */
   error?: string;
 }
@@ -33,6 +37,10 @@ export interface Series {
   mibPerSecond: number | null;
   /** The largest peak RSS over the rounds, MiB. */
   peakRssMiB: number | null;
+  /** Median CPU seconds of the client. */
+  medianClientCpuSeconds: number | null;
+  /** Median CPU seconds of radosgw + OSD during the command. */
+  medianServerCpuSeconds: number | null;
 }
 
 /** The SDK against the peers in one case and direction. */
@@ -50,8 +58,14 @@ export interface Ratio {
   meetsTargets: boolean | null;
 }
 
+/** What a series is before {@link summarize}: its identity and rounds. */
+export type SeriesInput = Pick<
+  Series,
+  "case" | "title" | "op" | "tool" | "bytes" | "files" | "rounds"
+>;
+
 /** Fills in medians, rates and peaks. */
-export function summarize(series: Series): Series {
+export function summarize(series: SeriesInput): Series {
   const ok = series.rounds.filter((round) => round.error === undefined);
   const median = ok.length === 0 ? null : medianOf(ok.map((round) => round.seconds));
   return {
@@ -59,7 +73,14 @@ export function summarize(series: Series): Series {
     medianSeconds: median,
     mibPerSecond: median === null ? null : series.bytes / 1024 ** 2 / median,
     peakRssMiB: ok.length === 0 ? null : Math.max(...ok.map((round) => round.rssMiB)),
+    medianClientCpuSeconds: medianOrNull(ok.map((round) => round.clientCpuSeconds)),
+    medianServerCpuSeconds: medianOrNull(ok.map((round) => round.serverCpuSeconds)),
   };
+}
+
+function medianOrNull(values: (number | null)[]): number | null {
+  const known = values.filter((value): value is number => value !== null);
+  return known.length === 0 ? null : medianOf(known);
 }
 
 function medianOf(values: number[]): number {
@@ -112,15 +133,16 @@ const fixed = (value: number | null, digits: number) =>
 /** The markdown tables: one row per case, direction and client; then the SDK's ratios. */
 export function markdown(all: Series[], ratioRows: Ratio[]): string {
   const lines = [
-    "| case | op | client | median s | MiB/s | peak RSS MiB | rounds s |",
-    "|---|---|---|---:|---:|---:|---|",
+    "| case | op | client | median s | MiB/s | peak RSS MiB | client CPU s | rgw+osd CPU s | rounds s |",
+    "|---|---|---|---:|---:|---:|---:|---:|---|",
   ];
   for (const series of all) {
     const rounds = series.rounds.map((round) => round.error ? "fail" : round.seconds.toFixed(2));
     lines.push(
       `| ${series.case.toUpperCase()}: ${series.title} | ${series.op} | ${series.tool} | ` +
         `${fixed(series.medianSeconds, 2)} | ${fixed(series.mibPerSecond, 1)} | ` +
-        `${fixed(series.peakRssMiB, 0)} | ${rounds.join(", ") || "-"} |`,
+        `${fixed(series.peakRssMiB, 0)} | ${fixed(series.medianClientCpuSeconds, 1)} | ` +
+        `${fixed(series.medianServerCpuSeconds, 1)} | ${rounds.join(", ") || "-"} |`,
     );
   }
   lines.push(

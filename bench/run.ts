@@ -24,9 +24,17 @@ import { loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { caseSpecs, type DataFile, generateCase, sizeText, verifyTree } from "./data.ts";
-import { measure, rssMethod } from "./measure.ts";
-import { machine, markdown, ratios, type RoundResult, type Series, summarize } from "./report.ts";
-import { type BenchStack, closeStack, openStack } from "./stack.ts";
+import { cpuSeconds, measure, rssMethod } from "./measure.ts";
+import {
+  machine,
+  markdown,
+  ratios,
+  type RoundResult,
+  type Series,
+  type SeriesInput,
+  summarize,
+} from "./report.ts";
+import { type BenchStack, closeStack, openStack, serverPids } from "./stack.ts";
 import {
   peerBucketSteps,
   peerCleanup,
@@ -141,6 +149,8 @@ function tail(path: string, lines = 15): string {
   }
 }
 
+const cpuText = (value: number | null) => value === null ? "-" : value.toFixed(1).padStart(5);
+
 const elapsed = (from: number) => `${((performance.now() - from) / 1000).toFixed(1)} s`;
 
 async function main(): Promise<number> {
@@ -207,7 +217,7 @@ async function main(): Promise<number> {
       const sdkClient = clients.find((tool) => tool.cleanup !== undefined);
       const peers = clients.some((tool) => tool.cleanup === undefined);
       if (sdkClient) await run(sdkClient.cleanup!(spec, 0), `${spec.id}-sdk-preclean`, true);
-      const series = new Map<string, Series>();
+      const series = new Map<string, SeriesInput>();
       for (const tool of clients) {
         for (const op of ["upload", "download"] as const) {
           series.set(`${tool.name}/${op}`, {
@@ -218,9 +228,6 @@ async function main(): Promise<number> {
             bytes,
             files: spec.files.length,
             rounds: [],
-            medianSeconds: null,
-            mibPerSecond: null,
-            peakRssMiB: null,
           });
         }
       }
@@ -229,12 +236,21 @@ async function main(): Promise<number> {
           const timed = async (op: "upload" | "download", step: Step): Promise<RoundResult> => {
             spawnSync("sync");
             const path = logPath(`${spec.id}-r${round}-${tool.name}-${op}`);
+            const servers = Object.values(serverPids(REPO));
+            const serverCpu = () => servers.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+            const serverBefore = serverCpu();
             const result = await measure(step.argv, {
               env: { ...env, ...step.env },
               cwd: REPO,
               logPath: path,
             });
-            const entry: RoundResult = { round, seconds: result.seconds, rssMiB: result.rssMiB };
+            const entry: RoundResult = {
+              round,
+              seconds: result.seconds,
+              rssMiB: result.rssMiB,
+              clientCpuSeconds: result.cpuSeconds,
+              serverCpuSeconds: servers.length === 0 ? null : serverCpu() - serverBefore,
+            };
             if (result.code !== 0) entry.error = `exit ${result.code}: ${tail(path, 3)}`;
             series.get(`${tool.name}/${op}`)!.rounds.push(entry);
             return entry;
@@ -246,6 +262,9 @@ async function main(): Promise<number> {
                 entry.seconds.toFixed(2).padStart(7)
               } s ` +
                 `${rate.toFixed(1).padStart(7)} MiB/s ${entry.rssMiB.toFixed(0).padStart(5)} MiB` +
+                `  cpu ${cpuText(entry.clientCpuSeconds)} s, rgw+osd ${
+                  cpuText(entry.serverCpuSeconds)
+                } s` +
                 (entry.error ? `  FAILED ${entry.error}` : ""),
             );
             if (entry.error) failures++;

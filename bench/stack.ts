@@ -89,3 +89,21 @@ export function openStack(
 export function closeStack(repo: string, stack: BenchStack | undefined): void {
   if (stack?.startedHere) stackCommand(repo, ["down"]);
 }
+
+/** The pids of the stack's radosgw and OSD (from `.stack/rgw.pid` and `.stack/osd.pid`). */
+export function serverPids(repo: string): { rgw?: number; osd?: number } {
+  const read = (name: string) => {
+    try {
+      const pid = Number(readFileSync(join(repo, `.stack/${name}.pid`), "utf8").trim());
+      return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const pids: { rgw?: number; osd?: number } = {};
+  const rgw = read("rgw");
+  const osd = read("osd");
+  if (rgw !== undefined) pids.rgw = rgw;
+  if (osd !== undefined) pids.osd = osd;
+  return pids;
+}
