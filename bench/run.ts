@@ -149,6 +149,14 @@ function tail(path: string, lines = 15): string {
   }
 }
 
+/** The checked-out commit, with "+changes" when the tree differs from it. */
+function gitCommit(): string {
+  const git = (...args: string[]) =>
+    spawnSync("git", ["-C", REPO, ...args], { encoding: "utf8" }).stdout?.trim() ?? "";
+  const head = git("rev-parse", "--short", "HEAD") || "unknown";
+  return git("status", "--porcelain", "--untracked-files=no") === "" ? head : `${head}+changes`;
+}
+
 const cpuText = (value: number | null) => value === null ? "-" : value.toFixed(1).padStart(5);
 
 const elapsed = (from: number) => `${((performance.now() - from) / 1000).toFixed(1)} s`;
@@ -192,6 +200,12 @@ async function main(): Promise<number> {
       runtime: opts.runtime,
       peerBucket: "bench-peers",
     };
+    if (opts.runtime === "node" && sdkCommand(REPO, "node").includes("tsx")) {
+      console.log(
+        "Note: no npm build in npm/, so the SDK runs from source through tsx (its start-up " +
+          "includes transpiling); `npm run build:npm` first measures the published package.",
+      );
+    }
     const clients = tools(context).filter((tool) => opts.tools.includes(tool.name));
     const bucket = peerBucketSteps(context);
     await run(bucket.create, "peer-bucket", true);
@@ -304,6 +318,7 @@ async function main(): Promise<number> {
   const seconds = (performance.now() - started) / 1000;
   const results = {
     date,
+    commit: gitCommit(),
     durationSeconds: Math.round(seconds),
     mode: opts.quick ? "quick" : "full",
     rounds: opts.rounds,
