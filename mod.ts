@@ -74,6 +74,10 @@ export type { DeleteOptions } from "./src/storage/delete.ts";
 export type { CopyOptions } from "./src/storage/copy.ts";
 export type { PartOptions } from "./src/storage/options.ts";
 export type { ObjectAttributes } from "./src/storage/multipart.ts";
+export type {
+  UnfinishedUpload as StorageUnfinishedUpload,
+  UploadParts,
+} from "./src/storage/uploads.ts";
 export type { ObjectHead, StoredObject, TransferResult } from "./src/storage/objects.ts";
 export type {
   StorageProgressEvent,
@@ -88,6 +92,13 @@ export type { GetModelOptions, GetModelResult } from "./src/registry/get_model.t
 export type { ModelSummary } from "./src/registry/list_models.ts";
 export type { ModelInfo, ModelVersionInfo } from "./src/registry/model_info.ts";
 export type { DeleteModelOptions } from "./src/registry/delete_model.ts";
+export {
+  GC_DEFAULT_AGE_MS,
+  type GcOptions,
+  type GcReport,
+  type Orphan,
+  type OrphanKind,
+} from "./src/registry/gc.ts";
 export type { TransferFromS3Options, TransferFromS3Result } from "./src/registry/transfer_s3.ts";
 export type {
   TransferEvent,
@@ -112,6 +123,7 @@ export type {
   RegistryBackend,
   TransferCallOptions,
   TypedValue,
+  UnfinishedUpload,
 } from "./src/registry/backend.ts";
 export type { VersionInfo, VersionsMap } from "./src/registry/format.ts";
 export { type LocalBackendOptions, openLocalBackend } from "./src/local/backend.ts";

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The static checks: formatting, lint, type check of every entry point, and the JSR dry run.
+# The static checks: formatting, lint, type check of every entry point, the JSR dry run, and the
+# lint of the GitHub Actions workflows.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
@@ -15,3 +16,5 @@ if grep -rnE '\bDeno\.' src/ mod.ts; then
   exit 1
 fi
 deno publish --dry-run --allow-dirty --quiet
+# The release workflow's YAML, expressions and permissions.
+deno run --allow-read scripts/lint_workflows.ts

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The whole test suite: static checks, then the local platform stack (real radosgw, the
-# ClearML-compatible server, the user-management API) is started, the same test files run under
-# Deno, Bun and Node, the examples run against the stack, and the stack is stopped whatever
-# happened. The last line is the Node run's count, "N passed, N failed".
+# The whole test suite: static checks, the npm package's smoke tests (build, pack, install, run on
+# Node and Bun), then the local platform stack (real radosgw, the ClearML-compatible server, the
+# user-management API) is started, the same test files run under Deno, Bun and Node, the examples
+# run against the stack, and the stack is stopped whatever happened. The last line is the Node
+# run's count, "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
@@ -10,6 +11,8 @@ export PATH="$PWD/node_modules/.bin:$PATH"
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 
 bash scripts/check.sh
+# The npm package as users get it: build, pack, install in a fresh folder, run from Node and Bun.
+deno run -A scripts/smoke_npm.ts
 
 summary=""
 finish() {

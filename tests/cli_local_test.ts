@@ -193,7 +193,7 @@ test("--version prints deno.json's version; --help of every command shows exampl
   assert.equal(VERSION, manifest.version);
   const version = await cli(["--version"]);
   assert.deepEqual([version.code, version.stdout], [0, `${VERSION}\n`]);
-  for (const command of ["add", "get", "ls", "info", "rm", "set-latest", "transfer"]) {
+  for (const command of ["add", "get", "ls", "info", "rm", "set-latest", "transfer", "gc"]) {
     const help = await cli([command, "--help"]);
     assert.equal(help.code, 0);
     assert.match(help.stdout, new RegExp(`^Usage: aipmodel ${command}`));
@@ -216,6 +216,39 @@ test("--env-file: settings come from the file, the process environment wins, .en
     const fromDefault = await cli(["ls"], { cwd: dir });
     assert.match(fromDefault.stderr, /direct-credentials mode needs/);
     assert.doesNotMatch(fromDefault.stderr, /from-dot-env|from-file/);
+  } finally {
+    await removeDir(dir);
+  }
+});
+
+test("gc --dry-run lists an orphaned version folder, gc removes it, the published version stays", async () => {
+  const dir = await tempDir("aipmodel-cli-");
+  try {
+    await writeTree(join(dir, "m"), { "a.bin": "a" });
+    const registry = join(dir, "r");
+    const added = JSON.parse((await cli(addDemoV1(join(dir, "m"), registry))).stdout);
+    const ghost = `objects/local/_models/${added.id}/ghost/x.bin`;
+    await writeTree(registry, { [ghost]: "left by a crash" });
+    const listed = await cli(["gc", "--dry-run", "--older-than", "0", "--local-dir", registry]);
+    assert.equal(listed.code, 0, listed.stderr);
+    const orphans = lines(listed.stdout).map((line) => JSON.parse(line));
+    assert.deepEqual(orphans.map((o) => [o.kind, o.prefix, o.bytes, o.removed]), [
+      ["version", `_models/${added.id}/ghost/`, 15, false],
+    ]);
+    const young = await cli(["gc", "--local-dir", registry]);
+    assert.deepEqual([young.code, young.stdout], [0, ""]);
+    const removed = await cli(["gc", "--older-than", "0", "--local-dir", registry], { tty: true });
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.match(
+      removed.stdout,
+      /^KIND +WHERE +OBJECTS +SIZE +RESULT\nversion .* removed\n1 orphan/,
+    );
+    assert.equal((await cli(["gc", "--older-than", "0", "--local-dir", registry])).stdout, "");
+    const out = join(dir, "out");
+    const got = await cli(["get", "demo", "--dest", out, "--local-dir", registry]);
+    assert.equal(got.code, 0, got.stderr);
+    const bad = await cli(["gc", "--older-than", "soon", "--local-dir", registry]);
+    assert.equal(bad.code, 2);
   } finally {
     await removeDir(dir);
   }

@@ -134,7 +134,10 @@ describe("the platform backend on the local stack", SLOW, () => {
         assert.equal(await objects.exists(`${prefix}a/in.bi`), false);
         await objects.copy(`${prefix}a/in.bin`, `${prefix}b/copy.bin`);
         const listed = [];
-        for await (const entry of objects.list(prefix)) listed.push(entry);
+        for await (const entry of objects.list(prefix)) {
+          assert.ok(entry.modified instanceof Date, "S3 dates its objects");
+          listed.push({ key: entry.key, size: entry.size });
+        }
         assert.deepEqual(listed, [
           { key: `${prefix}a/in.bin`, size: 14 },
           { key: `${prefix}b/copy.bin`, size: 14 },

@@ -19,7 +19,6 @@ import {
 } from "../src/errors.ts";
 import type { FetchLike } from "../src/http/fetch.ts";
 import type { Logger } from "../src/logger.ts";
-import type { ConnectOptions } from "../src/registry/connect_options.ts";
 import { parseVersionsMap, PLACEHOLDER_URI } from "../src/registry/format.ts";
 import { MLOpsManager } from "../src/registry/manager.ts";
 import type { S3Storage } from "../src/storage/storage.ts";
@@ -34,6 +33,7 @@ import {
   writeRandomFile,
 } from "./_storage.ts";
 import { startTcpProxy, type TcpProxy } from "./_tcp_proxy.ts";
+import { tokenConnect } from "./_faults.ts";
 
 /** Bun ignores a describe() timeout and defaults to 5 s a test: each test states its own. */
 const SLOW = { timeout: 120_000 };
@@ -44,17 +44,7 @@ function uniqueName(label: string): string {
 }
 
 /** Token mode on the local stack, with short retries. */
-function tokenOptions(overrides: Partial<ConnectOptions> = {}): ConnectOptions {
-  return {
-    userToken: stackValue("USER_TOKEN"),
-    userManagementApi: stackValue("USER_MANAGEMENT_API"),
-    clearmlApiHost: stackValue("CLEARML_API_HOST"),
-    cephEndpointUrl: stackValue("CEPH_ENDPOINT_URL"),
-    retry: { retries: 1, baseDelayMs: 20 },
-    env: {},
-    ...overrides,
-  };
-}
+const tokenOptions = tokenConnect;
 
 /** What a call to the ClearML API is: its endpoint (`models.create`) and its JSON body. */
 interface Call {

@@ -10,6 +10,7 @@ import { Command, CommanderError } from "commander";
 import { OperationAbortedError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { registerAdd } from "./commands/add.ts";
+import { registerGc } from "./commands/gc.ts";
 import { registerGet } from "./commands/get.ts";
 import { registerInfo } from "./commands/info.ts";
 import { registerLs } from "./commands/ls.ts";
@@ -30,6 +31,7 @@ const COMMANDS: readonly ((program: Command, run: Run) => void)[] = [
   registerRm,
   registerSetLatest,
   registerTransfer,
+  registerGc,
 ];
 
 /**
@@ -61,6 +63,7 @@ export async function main(args: readonly string[], io: CliIo = processIo()): Pr
         ? result.records.map((record) => JSON.stringify(record) + "\n").join("")
         : `${result.text}\n`,
     );
+    if (result.failure !== undefined) throw result.failure;
   };
   const program = buildProgram(io, run);
   try {

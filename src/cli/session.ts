@@ -36,6 +36,8 @@ export interface CliResult {
   records: readonly Record<string, unknown>[];
   /** What a person reads on a terminal (ends without a newline). */
   text: string;
+  /** Printed after the result: the command still fails (exit code 1). */
+  failure?: Error | undefined;
 }
 
 /** One command run. */

@@ -9,13 +9,18 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { fittedName } from "../file_names.ts";
 
 /** The marker in the names of temporary files; listings skip them. */
 export const TEMP_MARKER = ".aipmodel-tmp-";
 
-/** A unique temporary path beside `path`, so that the final rename stays on one file system. */
+/**
+ * A unique temporary path beside `path`, so that the final rename stays on one file system. Its
+ * name keeps as much of the target's name as fits in one file name.
+ */
 export function tempPathFor(path: string): string {
-  return join(dirname(path), `${TEMP_MARKER}${randomBytes(6).toString("hex")}-${basename(path)}`);
+  const prefix = `${TEMP_MARKER}${randomBytes(6).toString("hex")}-`;
+  return join(dirname(path), fittedName(prefix, basename(path), ""));
 }
 
 /** Whether a file name is one of our temporary files. */

@@ -16,10 +16,11 @@ import type {
   ObjectEntry,
   ObjectStore,
   TransferCallOptions,
+  UnfinishedUpload,
 } from "../registry/backend.ts";
 import { progressCounter } from "../storage/progress.ts";
 import { AipModelError } from "../errors.ts";
-import { isErrorCode, isTempName, tempPathFor } from "./fs.ts";
+import { isErrorCode, isTempName, TEMP_MARKER, tempPathFor } from "./fs.ts";
 import { chunksOf } from "../streams.ts";
 
 /** The object store of a registry folder. */
@@ -35,13 +36,25 @@ export class LocalObjectStore implements ObjectStore {
 
   async putFile(path: string, key: string, options?: TransferCallOptions): Promise<number> {
     const target = this.#pathOf(key);
+    const before = await stat(path);
     const count = progressCounter(options?.onProgress, {
       kind: "upload",
       bucket: this.bucket,
       key,
-      totalBytes: (await stat(path)).size,
+      totalBytes: before.size,
     });
-    return await streamInto(path, target, count, options?.signal);
+    // A file that changes while it is copied would store a mix of two contents: refused.
+    const unchanged = async (bytes: number): Promise<void> => {
+      const after = await stat(path);
+      if (bytes !== before.size || after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
+        throw new AipModelError(
+          `The file ${path} changed during its upload (${before.size} bytes at the start, ` +
+            `${after.size} now). The upload was abandoned: upload it again once it no longer ` +
+            "changes.",
+        );
+      }
+    };
+    return await streamInto(path, target, count, options?.signal, unchanged);
   }
 
   async putStream(
@@ -75,14 +88,42 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   async *list(prefix: string, options?: BackendCallOptions): AsyncIterable<ObjectEntry> {
-    // Walk only the deepest folder the prefix names; the rest of the prefix filters names.
+    const keys: ObjectEntry[] = [];
+    await this.#walkPrefix(prefix, { objects: keys }, options?.signal);
+    keys.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    for (const entry of keys) if (entry.key.startsWith(prefix)) yield entry;
+  }
+
+  /**
+   * The temporary files under `prefix` (writes in progress, or left by a process that died):
+   * `key` is the object each would have become, `id` the temporary file's name.
+   */
+  async *listUnfinished(
+    prefix: string,
+    options?: BackendCallOptions,
+  ): AsyncIterable<UnfinishedUpload> {
+    const temps: UnfinishedUpload[] = [];
+    await this.#walkPrefix(prefix, { temps }, options?.signal);
+    for (const temp of temps) if (temp.key.startsWith(prefix)) yield temp;
+  }
+
+  /** Removes a temporary file found by {@link LocalObjectStore.listUnfinished}. */
+  async abortUnfinished(upload: UnfinishedUpload, options?: BackendCallOptions): Promise<void> {
+    options?.signal?.throwIfAborted();
+    if (!isTempName(upload.id) || upload.id.includes("/") || upload.id.includes("\\")) {
+      throw new AipModelError(`Not a temporary file of the registry: ${upload.id}`);
+    }
+    const slash = upload.key.lastIndexOf("/");
+    const folder = slash < 0 ? this.#root : this.#pathOf(upload.key.slice(0, slash));
+    await rm(join(folder, upload.id), { force: true });
+  }
+
+  /** Walks only the deepest folder the prefix names; the rest of the prefix filters names. */
+  async #walkPrefix(prefix: string, out: WalkOutput, signal: AbortSignal | undefined) {
     const slash = prefix.lastIndexOf("/");
     const folder = slash < 0 ? "" : prefix.slice(0, slash + 1);
     const start = folder === "" ? this.#root : this.#pathOf(folder.slice(0, -1));
-    const keys: ObjectEntry[] = [];
-    await walk(start, folder, keys, options?.signal);
-    keys.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    for (const entry of keys) if (entry.key.startsWith(prefix)) yield entry;
+    await walk(start, folder, out, signal);
   }
 
   async deletePrefix(prefix: string, options?: BackendCallOptions): Promise<number> {
@@ -145,10 +186,16 @@ export class LocalObjectStore implements ObjectStore {
   }
 }
 
+/** What a walk collects: the objects, the temporary files, or both. */
+interface WalkOutput {
+  objects?: ObjectEntry[];
+  temps?: UnfinishedUpload[];
+}
+
 async function walk(
   dir: string,
   keyPrefix: string,
-  out: ObjectEntry[],
+  out: WalkOutput,
   signal: AbortSignal | undefined,
 ): Promise<void> {
   signal?.throwIfAborted();
@@ -160,14 +207,30 @@ async function walk(
     throw error;
   }
   for (const entry of entries) {
-    if (isTempName(entry.name)) continue;
     const path = join(dir, entry.name);
+    const temp = isTempName(entry.name);
     if (entry.isDirectory()) {
-      await walk(path, `${keyPrefix}${entry.name}/`, out, signal);
-    } else if (entry.isFile()) {
+      if (!temp) await walk(path, `${keyPrefix}${entry.name}/`, out, signal);
+    } else if (entry.isFile() && (temp ? out.temps : out.objects) !== undefined) {
       // A file removed between readdir and stat is simply no longer listed.
-      const size = await stat(path).then((info) => info.size, () => undefined);
-      if (size !== undefined) out.push({ key: `${keyPrefix}${entry.name}`, size });
+      const info = await stat(path).catch(() => undefined);
+      if (info === undefined) continue;
+      if (!temp) {
+        out.objects?.push({
+          key: `${keyPrefix}${entry.name}`,
+          size: info.size,
+          modified: info.mtime,
+        });
+      } else {
+        // `{marker}{12 hex}-{name}`: the name of the object it would have become.
+        const target = entry.name.slice(TEMP_MARKER.length + 13);
+        out.temps?.push({
+          key: `${keyPrefix}${target}`,
+          id: entry.name,
+          bytes: info.size,
+          lastActivity: info.mtime,
+        });
+      }
     }
   }
 }
@@ -181,6 +244,7 @@ async function streamInto(
   target: string,
   count: (delta: number) => void,
   signal: AbortSignal | undefined,
+  verify?: (bytes: number) => Promise<void>,
 ): Promise<number> {
   signal?.throwIfAborted();
   await mkdir(dirname(target), { recursive: true });
@@ -199,6 +263,7 @@ async function streamInto(
       createWriteStream(temp, { flags: "wx" }),
       ...(signal ? [{ signal }] : []),
     );
+    await verify?.(bytes);
     await rename(temp, target);
   } catch (error) {
     await rm(temp, { force: true });

@@ -10,6 +10,7 @@ import type {
   ObjectEntry,
   ObjectStore,
   TransferCallOptions,
+  UnfinishedUpload,
 } from "../registry/backend.ts";
 import { describeUrl } from "../http/fetch.ts";
 import type { S3Storage } from "../storage/storage.ts";
@@ -86,8 +87,37 @@ export class S3ObjectStore implements ObjectStore {
     options: BackendCallOptions = {},
   ): AsyncGenerator<ObjectEntry, void, undefined> {
     for await (const object of this.#storage.list(prefix, signalOnly(options))) {
-      yield { key: object.key, size: object.size };
+      yield { key: object.key, size: object.size, modified: object.lastModified };
     }
+  }
+
+  /** The unfinished multipart uploads under `prefix`, with their parts' size and last write. */
+  async *listUnfinished(
+    prefix: string,
+    options: BackendCallOptions = {},
+  ): AsyncGenerator<UnfinishedUpload, void, undefined> {
+    for await (const upload of this.#storage.listUploads(prefix, signalOnly(options))) {
+      const parts = await this.#storage.uploadParts(
+        upload.key,
+        upload.uploadId,
+        signalOnly(options),
+      );
+      const times = [upload.initiated, parts.lastModified]
+        .filter((time): time is Date => time !== undefined)
+        .map((time) => time.getTime());
+      yield {
+        key: upload.key,
+        id: upload.uploadId,
+        bytes: parts.bytes,
+        // No date at all: take it as active now, so that nothing is aborted on a guess.
+        lastActivity: new Date(times.length === 0 ? Date.now() : Math.max(...times)),
+      };
+    }
+  }
+
+  /** Aborts an unfinished multipart upload. */
+  abortUnfinished(upload: UnfinishedUpload, options: BackendCallOptions = {}): Promise<void> {
+    return this.#storage.abortUpload(upload.key, upload.id, signalOnly(options));
   }
 
   /** Deletes the folder `prefix` and everything under it; returns how many objects went. */

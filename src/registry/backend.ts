@@ -83,6 +83,23 @@ export interface ObjectEntry {
   key: string;
   /** Its size in bytes. */
   size: number;
+  /** When it was last written, when the store knows. */
+  modified?: Date | undefined;
+}
+
+/**
+ * An upload that was started and never finished: an unfinished S3 multipart upload, or a
+ * temporary file of the embedded registry. It holds storage until it is aborted.
+ */
+export interface UnfinishedUpload {
+  /** The key it would have created. */
+  key: string;
+  /** What tells it apart from other unfinished uploads of the same key (the S3 upload id). */
+  id: string;
+  /** The bytes it holds. */
+  bytes: number;
+  /** When it last received data (or was started, with no data yet). */
+  lastActivity: Date;
 }
 
 /** The options of transfers. */
@@ -120,6 +137,10 @@ export interface ObjectStore {
   exists(key: string, options?: BackendCallOptions): Promise<boolean>;
   /** Deletes exact keys (absent ones are fine); returns how many were asked for. */
   deleteKeys?(keys: readonly string[], options?: BackendCallOptions): Promise<number>;
+  /** Every unfinished upload whose key starts with `prefix`. */
+  listUnfinished?(prefix: string, options?: BackendCallOptions): AsyncIterable<UnfinishedUpload>;
+  /** Aborts an unfinished upload, freeing its storage (one already gone is fine). */
+  abortUnfinished?(upload: UnfinishedUpload, options?: BackendCallOptions): Promise<void>;
   /**
    * Whether {@link ObjectStore.copyFromBucket} can copy `sourceKey` of `sourceBucket` at
    * `endpoint` server-side: the same endpoint, and this store's keys may read it. Never throws.

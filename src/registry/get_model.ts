@@ -7,7 +7,7 @@
  * @module
  */
 
-import { mkdir } from "node:fs/promises";
+import { mkdir, stat } from "node:fs/promises";
 import { NotFoundError, ValidationError } from "../errors.ts";
 import { logOk, type RegistryContext } from "./context.ts";
 import { parseVersionsMap } from "./format.ts";
@@ -51,6 +51,10 @@ export async function getModel(
   const modelName = validateModelName(options.modelName);
   if (typeof options.localDest !== "string" || options.localDest === "") {
     throw new ValidationError("localDest", "the path of a folder");
+  }
+  const destination = await stat(options.localDest).catch(() => undefined);
+  if (destination !== undefined && !destination.isDirectory()) {
+    throw new ValidationError("localDest", `a folder (${options.localDest} is not one)`);
   }
   const { signal } = options;
   const entity = await requireModel(context, { modelName }, signal);
@@ -96,7 +100,11 @@ export async function getModel(
   if (tasks.length === 0) {
     throw new NotFoundError("object", prefix, `No files under ${prefix} for '${modelName}'`);
   }
-  await mkdir(root, { recursive: true });
+  await mkdir(root, { recursive: true }).catch((error: unknown) => {
+    throw new ValidationError("localDest", `a folder in which ${root} can be created`, {
+      cause: error,
+    });
+  });
   const bytes = await runTransfer("download", tasks, options.onProgress, signal);
   logOk(context, `Model '${modelName}' version '${version}' downloaded to ${root}`);
   return { version, path: root, files: tasks.length, bytes };

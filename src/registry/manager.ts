@@ -14,6 +14,7 @@ import { connect, platformApis } from "./connect.ts";
 import type { ConnectOptions } from "./connect_options.ts";
 import type { RegistryContext } from "./context.ts";
 import { deleteModel, type DeleteModelOptions } from "./delete_model.ts";
+import { gc, type GcOptions, type GcReport } from "./gc.ts";
 import { getModel, type GetModelOptions, type GetModelResult } from "./get_model.ts";
 import { listModels, type ModelSummary } from "./list_models.ts";
 import { getModelInfo, type ModelInfo } from "./model_info.ts";
@@ -123,6 +124,15 @@ export class MLOpsManager {
    */
   transferFromS3(options: TransferFromS3Options): Promise<TransferFromS3Result> {
     return transferFromS3(this.#context, options);
+  }
+
+  /**
+   * Lists, and unless `dryRun` removes, the stored data no version refers to: staging and
+   * version folders outside `versions_map`, folders of deleted models, unfinished uploads.
+   * Data written in the last `olderThanMs` (default one hour) is left alone.
+   */
+  gc(options?: GcOptions): Promise<GcReport> {
+    return gc(this.#context, options);
   }
 
   /** Releases the backend's connections. */

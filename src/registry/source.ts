@@ -7,7 +7,7 @@
  * @module
  */
 
-import { readdir, stat } from "node:fs/promises";
+import { readdir, realpath, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { ValidationError } from "../errors.ts";
 
@@ -75,29 +75,53 @@ export async function localSource(sourcePath: string): Promise<ModelSource> {
         return [{ relativePath: basename(root), size: info.size, localPath: root }];
       }
       const out: LocalSourceFile[] = [];
-      await walk(root, "", out, signal);
+      await walk(root, "", out, signal, [await realpath(root)]);
       return out.sort((a, b) => (a.relativePath < b.relativePath ? -1 : 1));
     },
     dispose: () => Promise.resolve(),
   };
 }
 
+/**
+ * Lists the files under `dir`. Symbolic links are followed, to files and to folders, as the
+ * Python SDK's copytree did; a link that points back to a folder being walked (a loop) and a
+ * link that does not resolve are {@link ValidationError}s, so the walk always ends. Other
+ * special files (sockets, pipes, devices) are skipped.
+ */
 async function walk(
   dir: string,
   prefix: string,
   out: LocalSourceFile[],
   signal: AbortSignal | undefined,
+  ancestors: readonly string[],
 ): Promise<void> {
   signal?.throwIfAborted();
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     const relativePath = `${prefix}${entry.name}`;
     if (entry.isDirectory()) {
-      await walk(path, `${relativePath}/`, out, signal);
-    } else {
-      // Symbolic links are followed, as copytree + upload did in the Python SDK.
-      const info = await stat(path);
-      if (info.isFile()) out.push({ relativePath, size: info.size, localPath: path });
+      await walk(path, `${relativePath}/`, out, signal, [...ancestors, await realpath(path)]);
+      continue;
+    }
+    const info = await stat(path).catch((error: unknown) => {
+      const code = (error as { code?: unknown }).code;
+      throw new ValidationError(
+        "sourcePath",
+        `a folder whose symbolic links all resolve (${relativePath}: ${String(code ?? error)})`,
+        { cause: error },
+      );
+    });
+    if (info.isFile()) {
+      out.push({ relativePath, size: info.size, localPath: path });
+    } else if (info.isDirectory()) {
+      const real = await realpath(path);
+      if (ancestors.includes(real)) {
+        throw new ValidationError(
+          "sourcePath",
+          `a folder without symbolic-link loops (${relativePath} points back to ${real})`,
+        );
+      }
+      await walk(path, `${relativePath}/`, out, signal, [...ancestors, real]);
     }
   }
 }

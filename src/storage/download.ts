@@ -15,6 +15,7 @@ import { type FileHandle, mkdir, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { ConnectionError } from "../errors.ts";
+import { fittedName } from "../file_names.ts";
 import { concatBytes } from "./bytes.ts";
 import type { StorageContext } from "./client.ts";
 import { call, withRetries } from "./call.ts";
@@ -80,7 +81,7 @@ export async function getFile(
   const directory = dirname(destination);
   const temporary = join(
     directory,
-    `${basename(destination)}.${randomBytes(6).toString("hex")}.incomplete`,
+    fittedName("", basename(destination), `.${randomBytes(6).toString("hex")}.incomplete`),
   );
   let handle: FileHandle | undefined;
   try {

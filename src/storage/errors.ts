@@ -132,6 +132,7 @@ export function toStorageError(
   site: StorageCallSite,
 ): AipModelError {
   if (error instanceof AipModelError) return error;
+  error = withoutRequest(error);
   const bucket = site.bucket ?? context.bucket;
   const status = statusOf(error);
   const code = codeOf(error);
@@ -183,6 +184,25 @@ export function toStorageError(
       }. Check the endpoint URL and that the service is running.`,
     { cause: error },
   );
+}
+
+/**
+ * The SDK's error keeps the raw HTTP response (a read-only property), whose body keeps the
+ * request it answered, headers included: the `Authorization` header names the access key. Kept
+ * as a `cause`, it would reach any logger that prints errors deeply. The cause kept is a copy
+ * (same prototype, same properties) whose `$response` holds only the status and the headers.
+ */
+function withoutRequest(error: unknown): unknown {
+  const response = (error as { $response?: { statusCode?: unknown; headers?: unknown } } | null)
+    ?.$response;
+  if (typeof error !== "object" || error === null || typeof response !== "object") return error;
+  const copy = Object.create(Object.getPrototypeOf(error)) as Record<string, unknown>;
+  for (const key of Object.getOwnPropertyNames(error)) {
+    if (key === "$response") continue;
+    Object.defineProperty(copy, key, Object.getOwnPropertyDescriptor(error, key)!);
+  }
+  copy.$response = { statusCode: response?.statusCode, headers: response?.headers };
+  return copy;
 }
 
 function describeNetworkFailure(error: unknown, said: string): string {

@@ -18,6 +18,13 @@ import type { ObjectHead, StoredObject, TransferResult } from "./objects.ts";
 import { putBytes, type PutBytesOptions, putStream, type PutStreamOptions } from "./put.ts";
 import { getBytes, type GetBytesOptions, getStream, type GetStreamOptions } from "./read.ts";
 import { putFile, type PutFileOptions } from "./upload.ts";
+import {
+  abortUpload,
+  listUploads,
+  type UnfinishedUpload,
+  type UploadParts,
+  uploadParts,
+} from "./uploads.ts";
 
 /** Options of {@link S3Storage}: where, who, and which bucket. */
 export interface S3StorageOptions extends S3ConnectionOptions {
@@ -186,6 +193,21 @@ export class S3Storage {
   /** Copies server-side into `destinationKey` of this bucket (source: `sourceBucket` or this). */
   copy(sourceKey: string, destinationKey: string, options?: CopyOptions): Promise<TransferResult> {
     return copyObject(this.#context, sourceKey, destinationKey, options);
+  }
+
+  /** Every unfinished multipart upload whose key starts with `prefix`. */
+  listUploads(prefix: string, options: SignalOptions = {}): AsyncGenerator<UnfinishedUpload> {
+    return listUploads(this.#context, prefix, options.signal);
+  }
+
+  /** The parts an unfinished multipart upload holds: count, bytes, latest write. */
+  uploadParts(key: string, uploadId: string, options: SignalOptions = {}): Promise<UploadParts> {
+    return uploadParts(this.#context, key, uploadId, options.signal);
+  }
+
+  /** Aborts an unfinished multipart upload (one already gone is fine). */
+  abortUpload(key: string, uploadId: string, options: SignalOptions = {}): Promise<void> {
+    return abortUpload(this.#context, key, uploadId, options.signal);
   }
 
   /** Closes the connections. Views made with {@link S3Storage.withBucket} are closed with it. */
