@@ -6,7 +6,7 @@
  */
 
 import { spawnSync } from "node:child_process";
-import { cpus, loadavg, release, totalmem } from "node:os";
+import { cpus, release, totalmem } from "node:os";
 import type { ToolName } from "./tools.ts";
 
 /** One timed run. */
@@ -127,8 +127,9 @@ export function ratios(all: Series[]): Ratio[] {
   return out;
 }
 
-const fixed = (value: number | null, digits: number) =>
-  value === null ? "failed" : value.toFixed(digits);
+/** A number, or `missing` ("-": not measured; "failed": every round failed). */
+const fixed = (value: number | null, digits: number, missing = "-") =>
+  value === null ? missing : value.toFixed(digits);
 
 /** The markdown tables: one row per case, direction and client; then the SDK's ratios. */
 export function markdown(all: Series[], ratioRows: Ratio[]): string {
@@ -138,10 +139,13 @@ export function markdown(all: Series[], ratioRows: Ratio[]): string {
   ];
   for (const series of all) {
     const rounds = series.rounds.map((round) => round.error ? "fail" : round.seconds.toFixed(2));
+    const missing = series.rounds.length > 0 ? "failed" : "-";
     lines.push(
       `| ${series.case.toUpperCase()}: ${series.title} | ${series.op} | ${series.tool} | ` +
-        `${fixed(series.medianSeconds, 2)} | ${fixed(series.mibPerSecond, 1)} | ` +
-        `${fixed(series.peakRssMiB, 0)} | ${fixed(series.medianClientCpuSeconds, 1)} | ` +
+        `${fixed(series.medianSeconds, 2, missing)} | ${
+          fixed(series.mibPerSecond, 1, missing)
+        } | ` +
+        `${fixed(series.peakRssMiB, 0, missing)} | ${fixed(series.medianClientCpuSeconds, 1)} | ` +
         `${fixed(series.medianServerCpuSeconds, 1)} | ${rounds.join(", ") || "-"} |`,
     );
   }
@@ -175,7 +179,6 @@ export function machine(repo: string): Record<string, unknown> {
     cpuModel: cpus()[0]?.model ?? "unknown",
     memoryGiB: Math.round(totalmem() / 1024 ** 3 * 10) / 10,
     kernel: release(),
-    loadAverageAtStart: loadavg().map((value) => Math.round(value * 100) / 100),
     versions: {
       node: firstLine(["node", "--version"]),
       deno: firstLine([`${bins}/deno`, "--version"]),

@@ -165,6 +165,9 @@ async function main(): Promise<number> {
   const opts = options(Deno.args);
   const started = performance.now();
   const date = new Date().toISOString();
+  // The CPU is shared on the machines this runs on: the load average tells how much.
+  const load = () => loadavg().map((value) => Math.round(value * 100) / 100);
+  const loadAtStart = load();
   const env = baseEnv();
   const logDir = join(opts.workDir, "logs");
   const dataDir = join(opts.workDir, "data");
@@ -332,7 +335,8 @@ async function main(): Promise<number> {
     rssMethod: rssMethod(),
     machine: {
       ...machine(REPO),
-      loadAverageAtEnd: loadavg().map((value) => Math.round(value * 100) / 100),
+      loadAverageAtStart: loadAtStart,
+      loadAverageAtEnd: load(),
     },
     series: all,
     ratios: ratioRows,
