@@ -7,7 +7,7 @@ export PATH="$PWD/node_modules/.bin:$PATH"
 
 deno fmt --check
 deno lint
-deno check mod.ts scripts/ stack/ tests/ examples/
+deno check mod.ts scripts/ stack/ tests/ examples/ bench/
 # Every public symbol documented, and every @example in the docs type-checks.
 deno doc --lint mod.ts src/cli/mod.ts src/cli/bin.ts
 deno check --doc mod.ts src/
