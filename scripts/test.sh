@@ -2,7 +2,7 @@
 # The whole test suite: static checks, the npm package's smoke tests (build, pack, install, run on
 # Node and Bun), then the local platform stack (real radosgw, the ClearML-compatible server, the
 # user-management API) is started, the same test files run under Deno, Bun and Node, the examples
-# run against the stack, and the stack is stopped whatever happened. The last line is the Node
+# run against the stack, a quick benchmark run checks the harness, and the stack is stopped whatever happened. The last line is the Node
 # run's count, "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,6 +35,8 @@ deno run -A --env-file=.stack/env examples/platform.ts > /dev/null
 deno run -A examples/quickstart.ts > /dev/null
 node --import tsx examples/quickstart.ts > /dev/null
 bun examples/quickstart.ts > /dev/null
+echo "== bench (quick: the harness keeps working; timings are not judged)"
+bash bench/ci.sh
 echo "== node --test"
 node_log=$(mktemp)
 node --import tsx --test "${files[@]}" | tee "$node_log"
