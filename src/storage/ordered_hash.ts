@@ -44,6 +44,7 @@ export class OrderedHash {
   offset: number;
   #index = 0;
   #running = false;
+  #again = false;
   #buffer: Uint8Array | undefined;
   readonly #parts = new Map<number, PartState>();
   readonly #waiters = new Map<number, () => void>();
@@ -96,11 +97,23 @@ export class OrderedHash {
   }
 
   #pump(): void {
-    if (this.#running) return;
+    // A part that starts or finishes while the cursor is moving asks for one more pass: the
+    // running pass may already have looked at it (a lost wake-up would leave its waiter hanging).
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
     this.#running = true;
-    this.#advance().catch(this.#onError).finally(() => {
-      this.#running = false;
-    });
+    (async () => {
+      try {
+        do {
+          this.#again = false;
+          await this.#advance();
+        } while (this.#again);
+      } finally {
+        this.#running = false;
+      }
+    })().catch(this.#onError);
   }
 
   /** Moves the cursor as far as the written bytes allow, reading back what was written ahead. */
