@@ -388,6 +388,8 @@ describe("the SDK through a fault proxy in front of radosgw and ClearML", SLOW, 
         modelName: name,
         version: "v1",
         localDest: out,
+        // One request at a time: the second file has not started when the first one ends.
+        concurrency: 1,
         onProgress: (event) => {
           if (stopping === undefined && event.type === "file-end") stopping = s3.stop();
         },
