@@ -10,11 +10,13 @@ import {
   type CompletedPart,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  PutObjectCommand,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { StorageError } from "../errors.ts";
 import type { StorageContext } from "./client.ts";
 import { call } from "./call.ts";
+import { cleanEtag } from "./objects.ts";
 import { BoundedGroup } from "./pool.ts";
 
 /** What a new object is created with. */
@@ -33,6 +35,36 @@ export function attributeFields(
     ...(attributes.contentType === undefined ? {} : { ContentType: attributes.contentType }),
     ...(attributes.metadata === undefined ? {} : { Metadata: attributes.metadata }),
   };
+}
+
+/**
+ * Stores `body` at `key` with one PutObject (objects up to the part size); returns the ETag
+ * without its quotes.
+ */
+export async function putWhole(
+  context: StorageContext,
+  key: string,
+  body: Uint8Array,
+  attributes: ObjectAttributes,
+  signal: AbortSignal | undefined,
+): Promise<string | undefined> {
+  const output = await call(
+    context,
+    { operation: "PutObject", key },
+    signal,
+    (send) =>
+      context.client.send(
+        new PutObjectCommand({
+          Bucket: context.bucket,
+          Key: key,
+          Body: body,
+          ContentLength: body.length,
+          ...attributeFields(attributes),
+        }),
+        send,
+      ),
+  );
+  return cleanEtag(output.ETag);
 }
 
 /** One multipart upload in progress, given to the code that sends its parts. */

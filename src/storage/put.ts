@@ -8,12 +8,10 @@
  */
 
 import { createHash, type Hash } from "node:crypto";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { concatBytes } from "./bytes.ts";
 import type { StorageContext } from "./client.ts";
-import { call } from "./call.ts";
-import { attributeFields, type ObjectAttributes, runMultipart, sendPart } from "./multipart.ts";
-import { cleanEtag, type TransferResult } from "./objects.ts";
+import { type ObjectAttributes, putWhole, runMultipart, sendPart } from "./multipart.ts";
+import type { TransferResult } from "./objects.ts";
 import { type PartOptions, resolvePartOptions } from "./options.ts";
 import { progressCounter, type StorageProgressListener } from "./progress.ts";
 import { chunksOf } from "../streams.ts";
@@ -47,23 +45,8 @@ export async function putBytes(
   options: PutBytesOptions = {},
 ): Promise<TransferResult> {
   const body = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  const output = await call(
-    context,
-    { operation: "PutObject", key },
-    options.signal,
-    (send) =>
-      context.client.send(
-        new PutObjectCommand({
-          Bucket: context.bucket,
-          Key: key,
-          Body: body,
-          ContentLength: body.length,
-          ...attributeFields(options),
-        }),
-        send,
-      ),
-  );
-  return { bucket: context.bucket, key, size: body.length, etag: cleanEtag(output.ETag) };
+  const etag = await putWhole(context, key, body, options, options.signal);
+  return { bucket: context.bucket, key, size: body.length, etag };
 }
 
 /** Stores a stream of unknown length at `key`; see the module documentation. *

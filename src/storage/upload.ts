@@ -16,14 +16,12 @@
 import { Buffer } from "node:buffer";
 import { createHash, type Hash } from "node:crypto";
 import { type FileHandle, open, stat } from "node:fs/promises";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { AipModelError } from "../errors.ts";
 import type { StorageContext } from "./client.ts";
-import { call } from "./call.ts";
 import { localFileError } from "./errors.ts";
 import { limiterOf, type TransferLimiter, type TransferTuning } from "./limiter.ts";
-import { attributeFields, type ObjectAttributes, runMultipart, sendPart } from "./multipart.ts";
-import { cleanEtag, type TransferResult } from "./objects.ts";
+import { type ObjectAttributes, putWhole, runMultipart, sendPart } from "./multipart.ts";
+import type { TransferResult } from "./objects.ts";
 import { checkInteger, planParts } from "./options.ts";
 import { type ProgressCounter, progressCounter, type StorageProgressListener } from "./progress.ts";
 
@@ -102,29 +100,13 @@ export async function putFile(
         const etag = await limiter.run(before.size, signal, async () => {
           const body = await readPart(source, 0, before.size, new Uint8Array(before.size));
           await checkUnchanged(source);
-          const output = await call(
-            context,
-            { operation: "PutObject", key },
-            signal,
-            (send) =>
-              context.client.send(
-                new PutObjectCommand({
-                  Bucket: context.bucket,
-                  Key: key,
-                  Body: body,
-                  ContentLength: body.length,
-                  ...attributeFields(options),
-                }),
-                send,
-              ),
-          );
-          return output.ETag;
+          return await putWhole(context, key, body, options, signal);
         });
         return {
           bucket: context.bucket,
           key,
           size: before.size,
-          etag: cleanEtag(etag),
+          etag,
           sha256: source.hash.digest("hex"),
         };
       }
