@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
+import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { spawnCli } from "./_cli.ts";
@@ -38,19 +38,26 @@ test("CLI on the platform: add, ls, get (same bytes), rm, with settings from --e
   const username = freshUsername("cli");
   try {
     const env = await envFile(dir, username);
-    const source = join(dir, "model.bin");
+    // A folder with many small files: dozens of requests share one abort signal, and nothing
+    // (not even a runtime warning about its listeners) may reach stderr.
+    const folder = join(dir, "model");
+    const source = join(folder, "model.bin");
+    await mkdir(folder, { recursive: true });
     await writeRandomFile(source, 3 * MiB + 17);
+    for (let i = 0; i < 40; i++) await writeFile(join(folder, `part-${i}.json`), `{"i":${i}}`);
     const added = await spawnCli([
       "add",
-      source,
+      folder,
       "--name",
       "clidemo",
       "--version",
       "v1",
       "--env-file",
       env,
+      "--no-progress",
     ]).done;
     assert.equal(added.code, 0, added.stderr);
+    assert.equal(added.stderr, "");
     assert.equal(JSON.parse(added.stdout).version, "v1");
     const listed = await spawnCli(["ls", "--env-file", env, "--json"]).done;
     assert.deepEqual(
@@ -60,9 +67,20 @@ test("CLI on the platform: add, ls, get (same bytes), rm, with settings from --e
       [["clidemo", ["v1"]]],
     );
     const out = join(dir, "out");
-    const got = await spawnCli(["get", "clidemo", "--dest", out, "--env-file", env]).done;
+    const got = await spawnCli([
+      "get",
+      "clidemo",
+      "--dest",
+      out,
+      "--env-file",
+      env,
+      "--no-progress",
+    ])
+      .done;
     assert.equal(got.code, 0, got.stderr);
+    assert.equal(got.stderr, "");
     assert.equal(await sha256File(join(out, "v1", "model.bin")), await sha256File(source));
+    assert.equal((await readdir(join(out, "v1"))).length, 41);
     const removed = await spawnCli(["rm", "clidemo", "--env-file", env]).done;
     assert.equal(removed.code, 0, removed.stderr);
     const missing = await spawnCli(["info", "clidemo", "--env-file", env]).done;

@@ -14,6 +14,7 @@
  */
 
 import { ValidationError } from "../errors.ts";
+import { onAbort } from "../abort.ts";
 
 /** How a client retries. Every field has a default, applied by {@link resolveRetryOptions}. */
 export interface RetryOptions {
@@ -99,14 +100,14 @@ export function parseRetryAfter(
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
-    const onAbort = () => {
+    const abort = () => {
       clearTimeout(timer);
       reject(signal?.reason);
     };
     const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
+      signal?.removeEventListener("abort", abort);
       resolve();
     }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
+    if (signal !== undefined) onAbort(signal, abort);
   });
 }

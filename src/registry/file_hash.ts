@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { chunksOf } from "../streams.ts";
+import { onAbort } from "../abort.ts";
 
 /** The size and SHA-256 (hex) of a local file, read once; `undefined` when it is not a file. */
 export async function hashLocalFile(
@@ -20,15 +21,15 @@ export async function hashLocalFile(
   const hash = createHash("sha256");
   let size = 0;
   const stream = createReadStream(path, { highWaterMark: 1024 * 1024 });
-  const onAbort = () => stream.destroy(signal?.reason);
-  signal?.addEventListener("abort", onAbort, { once: true });
+  const stop = () => stream.destroy(signal?.reason);
+  if (signal !== undefined) onAbort(signal, stop);
   try {
     for await (const chunk of stream) {
       hash.update(chunk as Uint8Array);
       size += (chunk as Uint8Array).length;
     }
   } finally {
-    signal?.removeEventListener("abort", onAbort);
+    signal?.removeEventListener("abort", stop);
   }
   signal?.throwIfAborted();
   return { size, sha256: hash.digest("hex") };

@@ -6,7 +6,7 @@
  */
 
 import { retryDelay, sleep } from "../http/retry.ts";
-import { callSignal, type StorageContext } from "./client.ts";
+import type { StorageContext } from "./client.ts";
 import { isTransientFailure, type StorageCallSite, toStorageError } from "./errors.ts";
 
 /** The second argument of `S3Client.send`. */
@@ -32,7 +32,11 @@ export async function call<T>(
 ): Promise<T> {
   signal?.throwIfAborted();
   try {
-    return await callSignal.run(signal, () => run(signal ? { abortSignal: signal } : {}));
+    // The SDK aborts its request in flight, and fails its next attempt after a retry wait (at
+    // most the policy's longest delay): the call returns once the SDK knows the outcome, so that
+    // no request it sent can still land after the caller moved on (a multipart upload created
+    // behind the caller's back would stay unfinished).
+    return await run(signal ? { abortSignal: signal } : {});
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
     throw toStorageError(error, context, site);

@@ -7,7 +7,6 @@
  * @module
  */
 
-import { AsyncLocalStorage } from "node:async_hooks";
 import { S3Client } from "@aws-sdk/client-s3";
 import { ValidationError } from "../errors.ts";
 import { describeUrl } from "../http/fetch.ts";
@@ -16,8 +15,8 @@ import {
   resolveRetryOptions,
   retryDelay,
   type RetryOptions,
-  sleep,
 } from "../http/retry.ts";
+import { DirectTransport } from "./direct.ts";
 import { checkInteger } from "./options.ts";
 
 /** How to reach an S3 endpoint. */
@@ -56,6 +55,8 @@ export interface S3ConnectionOptions {
 export interface StorageContext {
   /** The configured client. */
   client: S3Client;
+  /** The data path: GetObject, PutObject and UploadPart (see `direct.ts`). */
+  direct: DirectTransport;
   /** The bucket operated on. */
   bucket: string;
   /** The endpoint as errors may show it (no credentials, no query). */
@@ -81,16 +82,13 @@ interface RetryErrorInfoLike {
 }
 
 /**
- * The abort signal of the S3 call in progress, so that the retry strategy (shared by every call
- * of a client, and given no signal by the SDK) can cut its wait short. `call()` sets it.
- */
-export const callSignal: AsyncLocalStorage<AbortSignal | undefined> = new AsyncLocalStorage();
-
-/**
  * The SDK's retry strategy shaped by the SDK-wide policy: the same count and delays as the HTTP
  * clients. The SDK classes network errors, 408, 429 and 500/502/503/504 as TRANSIENT or
- * THROTTLING; everything else fails at once. The strategy waits itself, with a timer cleared
- * when the call's signal aborts (the SDK's own wait would keep a process alive after an abort).
+ * THROTTLING; everything else fails at once. The strategy waits itself, on a timer that does not
+ * keep the process alive; after an abort the SDK's next attempt fails without being sent, so an
+ * aborted call ends at most one retry delay later. (An AsyncLocalStorage carrying the signal here,
+ * to cut that wait short, would switch on Node's promise hooks for the whole process: a tax on
+ * every promise of every transfer.)
  */
 class PolicyRetryStrategy {
   constructor(private readonly policy: ResolvedRetryOptions) {}
@@ -110,11 +108,18 @@ class PolicyRetryStrategy {
     const delay = hint instanceof Date
       ? Math.min(Math.max(0, hint.getTime() - Date.now()), this.policy.maxDelayMs)
       : retryDelay(count, this.policy);
-    await sleep(delay, callSignal.getStore());
+    await unrefSleep(delay);
     return token(count + 1, 0);
   }
 
   recordSuccess(): void {}
+}
+
+function unrefSleep(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms) as unknown as { unref?: () => void };
+    timer.unref?.();
+  });
 }
 
 function token(count: number, delay: number): PolicyRetryToken {
@@ -160,9 +165,10 @@ export function createStorageContext(
   const timeoutMs = checkInteger("timeoutMs", options.timeoutMs ?? 120_000, 1);
   const connectTimeoutMs = checkInteger("connectTimeoutMs", options.connectTimeoutMs ?? 10_000, 1);
   const maxSockets = checkInteger("maxSockets", options.maxSockets ?? 50, 1);
+  const region = options.region ?? "us-east-1";
   const client = new S3Client({
     endpoint: options.endpoint,
-    region: options.region ?? "us-east-1",
+    region,
     forcePathStyle: true,
     credentials: { accessKeyId: options.accessKey, secretAccessKey: options.secretKey },
     requestChecksumCalculation: "WHEN_REQUIRED",
@@ -178,8 +184,18 @@ export function createStorageContext(
       logger: silent,
     },
   });
+  const direct = new DirectTransport({
+    endpoint: options.endpoint,
+    accessKey: options.accessKey,
+    secretKey: options.secretKey,
+    region,
+    connectTimeoutMs,
+    timeoutMs,
+    maxSockets,
+  });
   return {
     client,
+    direct,
     bucket,
     endpoint: describeUrl(options.endpoint),
     timeoutMs,

@@ -48,6 +48,7 @@ import { checkInteger } from "./options.ts";
 import { OrderedHash } from "./ordered_hash.ts";
 import { BoundedGroup } from "./pool.ts";
 import { type ProgressCounter, progressCounter, type StorageProgressListener } from "./progress.ts";
+import { onAbort } from "../abort.ts";
 
 /** The suffix of a kept partial download (see the module documentation). */
 export const PARTIAL_SUFFIX = ".aipmodel-partial";
@@ -159,7 +160,10 @@ export async function getFile(
     await mkdir(directory, { recursive: true }).catch((error) => {
       throw localFileError("create the folder", directory, error);
     });
-    const start = resume ? await resumePoint(temporary, sidecar, head.etag, size, hash) : 0;
+    const resumed = resume
+      ? await resumePoint(temporary, sidecar, head.etag, size, hash)
+      : undefined;
+    const start = resumed ?? 0;
     handle = await open(temporary, start > 0 ? "r+" : "w+").catch((error) => {
       throw localFileError("create", temporary, error);
     });
@@ -171,10 +175,22 @@ export async function getFile(
     const ranges = size - start <= threshold
       ? [{ start, end: size - 1 }]
       : planRanges(start, size, partSize);
-    const inner = signal ? AbortSignal.any([signal, failed.signal]) : failed.signal;
-    if (size > 0) await fetchInOrder(get, ranges, limiter, inner);
+    const [only] = ranges;
+    if (size === 0) {
+      // Nothing to fetch: the empty file is complete.
+    } else if (ranges.length === 1 && only !== undefined) {
+      // One request: no group to stop, and a live hash that never reads the file back.
+      await limiter.run(size - start, signal, async () => {
+        ordered?.start(0, only.start);
+        await fetchRange(get, only, 0, signal);
+        ordered?.done(0);
+      });
+    } else {
+      const inner = signal ? AbortSignal.any([signal, failed.signal]) : failed.signal;
+      await fetchInOrder(get, ranges, limiter, inner);
+    }
     if (failed.signal.aborted) throw failed.signal.reason;
-    await finish(handle, temporary, size, options.fsync === true);
+    await finish(handle, temporary, ordered.offset, size, options.fsync === true);
     const sha256 = hash.digest("hex");
     if (options.expectedSha256 !== undefined && sha256 !== options.expectedSha256) {
       throw new IntegrityError(
@@ -189,7 +205,7 @@ export async function getFile(
     await rename(temporary, destination).catch((error) => {
       throw localFileError("write", destination, error);
     });
-    if (resume) await rm(sidecar, { force: true });
+    if (resumed !== undefined) await rm(sidecar, { force: true });
     return { bucket: context.bucket, key, size, etag: head.etag, sha256, resumedBytes: start };
   } catch (error) {
     await handle?.close().catch(() => {});
@@ -209,8 +225,9 @@ export async function getFile(
 }
 
 /**
- * The length of a kept partial file's prefix that can be reused (hashed into `hash`), or 0 after
- * removing a partial file that cannot.
+ * The length of a kept partial file's prefix that can be reused (hashed into `hash`), 0 after
+ * removing a partial file that cannot, or undefined when there is no sidecar (the usual case: no
+ * file to remove, and a stray partial file is truncated when the download opens it).
  */
 async function resumePoint(
   temporary: string,
@@ -218,10 +235,17 @@ async function resumePoint(
   etag: string | undefined,
   size: number,
   hash: Hash,
-): Promise<number> {
+): Promise<number | undefined> {
+  let text: string;
+  try {
+    text = await readFile(sidecar, "utf8");
+  } catch (error) {
+    if ((error as { code?: unknown }).code === "ENOENT") return undefined;
+    text = "";
+  }
   let state: Partial<PartialState> | undefined;
   try {
-    state = JSON.parse(await readFile(sidecar, "utf8"));
+    state = JSON.parse(text);
   } catch {
     state = undefined;
   }
@@ -321,13 +345,13 @@ function fetchRange(
       { etag: get.etag, range: whole ? undefined : { start: from, end: range.end } },
       signal,
     );
-    if (output.ContentLength !== undefined && output.ContentLength !== expected) {
-      asStream(output.Body)?.destroy?.();
-      throw truncated(context, key, output.ContentLength, expected);
+    if (output.contentLength !== undefined && output.contentLength !== expected) {
+      output.body.destroy();
+      throw truncated(context, key, output.contentLength, expected);
     }
     await writeBody(
       get,
-      output.Body,
+      output.body,
       { index, position: range.start, expected: range.end - range.start + 1 },
       received,
       signal,
@@ -354,8 +378,8 @@ async function writeBody(
   const { index, position, expected } = part;
   const stream = asStream(body);
   // A stalled body would otherwise only end at the inactivity timeout.
-  const onAbort = () => stream?.destroy?.();
-  signal?.addEventListener("abort", onAbort, { once: true });
+  const destroyBody = () => stream?.destroy?.();
+  if (signal !== undefined) onAbort(signal, destroyBody);
   const buffer = get.limiter.takeBuffer(WRITE_SIZE);
   let pendingBytes = 0;
   const flush = async () => {
@@ -392,7 +416,7 @@ async function writeBody(
     if (signal?.aborted) throw signal.reason;
     throw toStorageError(error, context, { operation: "GetObject", key });
   } finally {
-    signal?.removeEventListener("abort", onAbort);
+    signal?.removeEventListener("abort", destroyBody);
     stream?.destroy?.();
     // Written and hashed (the hash reads it synchronously): free for the next range.
     get.limiter.giveBuffer(buffer);
@@ -408,19 +432,24 @@ function asStream(
   return body as AsyncIterable<Uint8Array> & { destroy?: () => void };
 }
 
-/** Checks the file is complete, then flushes it when asked. */
-async function finish(file: FileHandle, path: string, size: number, sync: boolean): Promise<void> {
-  try {
-    const written = (await file.stat()).size;
-    if (written !== size) {
-      throw new ConnectionError(
-        "s3",
-        `The download into ${path} holds ${written} of ${size} bytes`,
-      );
-    }
-    if (sync) await file.sync();
-  } catch (error) {
-    throw localFileError("write", path, error);
+/**
+ * Checks the file is complete (the hash cursor, which passes a byte only once it is written,
+ * reached the end), then flushes it when asked.
+ */
+async function finish(
+  file: FileHandle,
+  path: string,
+  hashed: number,
+  size: number,
+  sync: boolean,
+): Promise<void> {
+  if (hashed !== size) {
+    throw new ConnectionError("s3", `The download into ${path} holds ${hashed} of ${size} bytes`);
+  }
+  if (sync) {
+    await file.sync().catch((error) => {
+      throw localFileError("write", path, error);
+    });
   }
 }
 

@@ -10,6 +10,7 @@
  */
 
 import { checkInteger, MAX_PARTS, MiB, MIN_PART_SIZE } from "./options.ts";
+import { onAbort } from "../abort.ts";
 
 /**
  * The knobs of a transfer. Defaults are chosen for a 2-core client next to a radosgw: enough
@@ -38,8 +39,9 @@ export interface TransferTuning {
   /**
    * The most bytes of file data in flight at once: upload parts are read into memory before their
    * request; download parts are not held in memory, but the budget bounds how far ahead of the
-   * hash cursor they run. With the defaults, 4 large parts are in flight at once.
-   * @default 32 MiB
+   * hash cursor they run. With the defaults, 8 large parts are in flight at once (fewer made
+   * radosgw spend more CPU per byte: its writes batch less).
+   * @default 64 MiB
    */
   memoryBudget?: number | undefined;
 }
@@ -49,7 +51,7 @@ export const DEFAULT_TRANSFER_CONCURRENCY = 16;
 /** The default of {@link TransferTuning.partSize}. */
 export const DEFAULT_TRANSFER_PART_SIZE: number = 8 * MiB;
 /** The default of {@link TransferTuning.memoryBudget}. */
-export const DEFAULT_MEMORY_BUDGET: number = 32 * MiB;
+export const DEFAULT_MEMORY_BUDGET: number = 64 * MiB;
 
 interface Waiter {
   bytes: number;
@@ -127,7 +129,7 @@ export class TransferLimiter {
           this.#pump();
         },
       };
-      signal?.addEventListener("abort", waiter.onAbort, { once: true });
+      if (signal !== undefined) onAbort(signal, waiter.onAbort);
       this.#queue.push(waiter);
       this.#pump();
     });

@@ -10,12 +10,11 @@ import {
   type CompletedPart,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
-  PutObjectCommand,
-  UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { StorageError } from "../errors.ts";
 import type { StorageContext } from "./client.ts";
 import { call } from "./call.ts";
+import { sendDirect } from "./direct_call.ts";
 import { cleanEtag } from "./objects.ts";
 import { BoundedGroup } from "./pool.ts";
 
@@ -37,6 +36,16 @@ export function attributeFields(
   };
 }
 
+/** {@link ObjectAttributes} as the headers of a PutObject. */
+function attributeHeaders(attributes: ObjectAttributes): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (attributes.contentType !== undefined) headers["content-type"] = attributes.contentType;
+  for (const [name, value] of Object.entries(attributes.metadata ?? {})) {
+    headers[`x-amz-meta-${name.toLowerCase()}`] = value;
+  }
+  return headers;
+}
+
 /**
  * Stores `body` at `key` with one PutObject (objects up to the part size); returns the ETag
  * without its quotes.
@@ -48,23 +57,16 @@ export async function putWhole(
   attributes: ObjectAttributes,
   signal: AbortSignal | undefined,
 ): Promise<string | undefined> {
-  const output = await call(
-    context,
-    { operation: "PutObject", key },
+  const answer = await sendDirect(context, { operation: "PutObject", key }, {
+    method: "PUT",
+    bucket: context.bucket,
+    key,
+    headers: attributeHeaders(attributes),
+    body,
     signal,
-    (send) =>
-      context.client.send(
-        new PutObjectCommand({
-          Bucket: context.bucket,
-          Key: key,
-          Body: body,
-          ContentLength: body.length,
-          ...attributeFields(attributes),
-        }),
-        send,
-      ),
-  );
-  return cleanEtag(output.ETag);
+  });
+  answer.body.resume();
+  return cleanEtag(answer.header("etag"));
 }
 
 /** One multipart upload in progress, given to the code that sends its parts. */
@@ -77,7 +79,7 @@ export interface MultipartSession {
   group: BoundedGroup;
 }
 
-/** Sends one part held in memory (the SDK may retry it) and records it in the session. */
+/** Sends one part held in memory (retried whole) and records it in the session. */
 export async function sendPart(
   context: StorageContext,
   key: string,
@@ -85,24 +87,16 @@ export async function sendPart(
   part: { partNumber: number; body: Uint8Array },
   signal: AbortSignal,
 ): Promise<void> {
-  const output = await call(
-    context,
-    { operation: "UploadPart", key },
+  const answer = await sendDirect(context, { operation: "UploadPart", key }, {
+    method: "PUT",
+    bucket: context.bucket,
+    key,
+    query: { partNumber: String(part.partNumber), uploadId: session.uploadId },
+    body: part.body,
     signal,
-    (send) =>
-      context.client.send(
-        new UploadPartCommand({
-          Bucket: context.bucket,
-          Key: key,
-          UploadId: session.uploadId,
-          PartNumber: part.partNumber,
-          Body: part.body,
-          ContentLength: part.body.length,
-        }),
-        send,
-      ),
-  );
-  session.partDone(part.partNumber, output.ETag);
+  });
+  answer.body.resume();
+  session.partDone(part.partNumber, answer.header("etag"));
 }
 
 /** How long the clean-up AbortMultipartUpload may take; it must run even after an abort. */
@@ -120,10 +114,13 @@ export async function runMultipart(
   sendParts: (session: MultipartSession) => Promise<void>,
 ): Promise<void> {
   const { signal } = options;
+  signal?.throwIfAborted();
+  // Not cut short by the caller's signal: an upload created while its answer is cut off would
+  // be left unfinished with an id nobody knows. Once it exists, an abort aborts it (below).
   const created = await call(
     context,
     { operation: "CreateMultipartUpload", key },
-    signal,
+    undefined,
     (send) =>
       context.client.send(
         new CreateMultipartUploadCommand({
@@ -146,6 +143,7 @@ export async function runMultipart(
   const group = new BoundedGroup(options.concurrency, signal);
   try {
     try {
+      signal?.throwIfAborted();
       await sendParts({
         uploadId,
         group,

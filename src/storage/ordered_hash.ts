@@ -12,6 +12,7 @@
 
 import type { Hash } from "node:crypto";
 import type { FileHandle } from "node:fs/promises";
+import { onAbort } from "../abort.ts";
 
 interface PartState {
   start: number;
@@ -91,7 +92,7 @@ export class OrderedHash {
         signal.removeEventListener("abort", finish);
         resolve();
       };
-      signal.addEventListener("abort", finish, { once: true });
+      onAbort(signal, finish);
       this.#waiters.set(index, finish);
     });
   }

@@ -5,11 +5,12 @@
  * @module
  */
 
-import { GetObjectCommand, type GetObjectCommandOutput } from "@aws-sdk/client-s3";
 import { StorageError } from "../errors.ts";
+import { concatBytes } from "./bytes.ts";
 import type { StorageContext } from "./client.ts";
-import { call } from "./call.ts";
+import { sendDirect } from "./direct_call.ts";
 import { toStorageError } from "./errors.ts";
+import { cleanEtag } from "./objects.ts";
 import { checkInteger, MiB } from "./options.ts";
 
 /** Options of {@link getBytes}. */
@@ -44,54 +45,73 @@ export async function getBytes(
 ): Promise<Uint8Array> {
   const maxBytes = checkInteger("maxBytes", options.maxBytes ?? 64 * MiB, 0);
   const { signal } = options;
-  const output = await call(
-    context,
-    { operation: "GetObject", key },
-    signal,
-    (send) => context.client.send(new GetObjectCommand({ Bucket: context.bucket, Key: key }), send),
-  );
-  if ((output.ContentLength ?? 0) > maxBytes) {
-    await output.Body?.transformToWebStream().cancel().catch(() => {});
+  const { body, contentLength } = await getObject(context, key, {}, signal);
+  if ((contentLength ?? 0) > maxBytes) {
+    body.destroy();
     throw new StorageError(
-      `s3://${context.bucket}/${key} holds ${output.ContentLength} bytes, more than the ` +
+      `s3://${context.bucket}/${key} holds ${contentLength} bytes, more than the ` +
         `${maxBytes} allowed in memory; download it to a file instead`,
       { operation: "GetObject", bucket: context.bucket, key },
     );
   }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
   try {
-    return output.Body === undefined ? new Uint8Array(0) : await output.Body.transformToByteArray();
+    for await (const chunk of body) {
+      total += chunk.length;
+      if (total > maxBytes) {
+        throw new StorageError(
+          `s3://${context.bucket}/${key} sent more than the ${maxBytes} bytes allowed in memory`,
+          { operation: "GetObject", bucket: context.bucket, key },
+        );
+      }
+      chunks.push(chunk);
+    }
   } catch (error) {
+    body.destroy();
     if (signal?.aborted) throw signal.reason;
     throw toStorageError(error, context, { operation: "GetObject", key });
   }
+  return concatBytes(chunks, total);
+}
+
+/** An object's bytes as they arrive, from {@link getObject}. */
+export interface ObjectBody {
+  /** The body: iterate it to the end, or destroy it (its connection stays busy until then). */
+  body: AsyncIterable<Uint8Array> & { destroy(error?: Error): void };
+  /** The length the server announced, when it did. */
+  contentLength: number | undefined;
+  /** The object's ETag, without quotes. */
+  etag: string | undefined;
 }
 
 /**
- * One GetObject of `key`: a byte range of it (`end` omitted: to the end) and, with `etag`, only
- * while the object still has that ETag (`If-Match`).
+ * One GetObject of `key` (through the data path, `direct.ts`): a byte range of it (`end`
+ * omitted: to the end) and, with `etag`, only while the object still has that ETag (`If-Match`).
  */
-export function getObject(
+export async function getObject(
   context: StorageContext,
   key: string,
   where: { range?: { start: number; end?: number } | undefined; etag?: string | undefined },
   signal: AbortSignal | undefined,
-): Promise<GetObjectCommandOutput> {
+): Promise<ObjectBody> {
   const { range, etag } = where;
-  return call(
-    context,
-    { operation: "GetObject", key },
+  const headers: Record<string, string> = {};
+  if (etag !== undefined) headers["if-match"] = `"${etag}"`;
+  if (range !== undefined) headers.range = `bytes=${range.start}-${range.end ?? ""}`;
+  const answer = await sendDirect(context, { operation: "GetObject", key }, {
+    method: "GET",
+    bucket: context.bucket,
+    key,
+    headers,
     signal,
-    (send) =>
-      context.client.send(
-        new GetObjectCommand({
-          Bucket: context.bucket,
-          Key: key,
-          ...(etag === undefined ? {} : { IfMatch: `"${etag}"` }),
-          ...(range === undefined ? {} : { Range: `bytes=${range.start}-${range.end ?? ""}` }),
-        }),
-        send,
-      ),
-  );
+  });
+  const length = Number(answer.header("content-length") ?? Number.NaN);
+  return {
+    body: answer.body,
+    contentLength: Number.isSafeInteger(length) ? length : undefined,
+    etag: cleanEtag(answer.header("etag")),
+  };
 }
 
 /**
@@ -110,14 +130,13 @@ export async function getStream(
   options: GetStreamOptions = {},
 ): Promise<ReadableStream<Uint8Array>> {
   const { range, signal } = options;
-  const output = await getObject(context, key, { range }, signal);
-  if (output.Body === undefined) return new ReadableStream({ start: (c) => c.close() });
-  const reader = (output.Body.transformToWebStream() as ReadableStream<Uint8Array>).getReader();
+  const { body } = await getObject(context, key, { range }, signal);
+  const chunks = body[Symbol.asyncIterator]();
   // Failures while the body flows become typed errors too, not raw socket errors.
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
-        const { done, value } = await reader.read();
+        const { done, value } = await chunks.next();
         if (done) controller.close();
         else controller.enqueue(value);
       } catch (error) {
@@ -129,6 +148,6 @@ export async function getStream(
         );
       }
     },
-    cancel: (reason) => reader.cancel(reason),
+    cancel: () => body.destroy(),
   });
 }

@@ -222,6 +222,8 @@ export class S3Storage {
 
   /** Closes the connections. Views made with {@link S3Storage.withBucket} are closed with it. */
   close(): void {
-    if (this.#owner) this.#context.client.destroy();
+    if (!this.#owner) return;
+    this.#context.client.destroy();
+    this.#context.direct.destroy();
   }
 }

@@ -1,0 +1,34 @@
+/**
+ * Listening to an abort signal from many requests at once. A transfer gives one signal to every
+ * request it runs (16 or more at once), and Node prints a "possible memory leak" warning to
+ * stderr past 10 listeners on one signal: the library never prints, so the limit is lifted for
+ * the signals it listens to (each listener is removed when its request ends).
+ *
+ * @module
+ */
+
+import { setMaxListeners } from "node:events";
+
+/**
+ * Calls `listener` once when `signal` aborts; returns the function that stops listening.
+ *
+ * @example
+ * ```ts
+ * import { onAbort } from "./abort.ts";
+ * const controller = new AbortController();
+ * let called = 0;
+ * const stop = onAbort(controller.signal, () => called++);
+ * controller.abort();
+ * stop();
+ * console.assert(called === 1);
+ * ```
+ */
+export function onAbort(signal: AbortSignal, listener: () => void): () => void {
+  try {
+    setMaxListeners(0, signal);
+  } catch {
+    // A runtime without per-target limits prints no warning either.
+  }
+  signal.addEventListener("abort", listener, { once: true });
+  return () => signal.removeEventListener("abort", listener);
+}
