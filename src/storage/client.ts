@@ -15,6 +15,7 @@ import {
   resolveRetryOptions,
   retryDelay,
   type RetryOptions,
+  sleep,
 } from "../http/retry.ts";
 import { DirectTransport } from "./direct.ts";
 import { checkInteger } from "./options.ts";
@@ -84,11 +85,11 @@ interface RetryErrorInfoLike {
 /**
  * The SDK's retry strategy shaped by the SDK-wide policy: the same count and delays as the HTTP
  * clients. The SDK classes network errors, 408, 429 and 500/502/503/504 as TRANSIENT or
- * THROTTLING; everything else fails at once. The strategy waits itself, on a timer that does not
- * keep the process alive; after an abort the SDK's next attempt fails without being sent, so an
- * aborted call ends at most one retry delay later. (An AsyncLocalStorage carrying the signal here,
- * to cut that wait short, would switch on Node's promise hooks for the whole process: a tax on
- * every promise of every transfer.)
+ * THROTTLING; everything else fails at once. After an abort the SDK's next attempt fails
+ * without being sent, so an aborted call ends at most one retry delay later (the wait is a plain
+ * timer: a program whose only work is that call must not exit in the middle of it). An
+ * AsyncLocalStorage carrying the signal here, to cut that wait short, would switch on Node's
+ * promise hooks for the whole process: a tax on every promise of every transfer.
  */
 class PolicyRetryStrategy {
   constructor(private readonly policy: ResolvedRetryOptions) {}
@@ -108,18 +109,11 @@ class PolicyRetryStrategy {
     const delay = hint instanceof Date
       ? Math.min(Math.max(0, hint.getTime() - Date.now()), this.policy.maxDelayMs)
       : retryDelay(count, this.policy);
-    await unrefSleep(delay);
+    await sleep(delay);
     return token(count + 1, 0);
   }
 
   recordSuccess(): void {}
-}
-
-function unrefSleep(ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms) as unknown as { unref?: () => void };
-    timer.unref?.();
-  });
 }
 
 function token(count: number, delay: number): PolicyRetryToken {
