@@ -81,6 +81,10 @@ export class DirectTransport {
   readonly #options: DirectOptions;
   readonly #signer: Signer;
   readonly #base: URL;
+  /** The endpoint's path prefix, without its trailing slash. */
+  readonly #prefix: string;
+  /** Where requests go, as `node:http` takes it. */
+  readonly #target: { protocol: string; hostname: string; port: number | undefined };
   readonly #agent: HttpAgent;
   readonly #module: typeof http | typeof https;
 
@@ -88,6 +92,12 @@ export class DirectTransport {
     this.#options = options;
     this.#signer = new Signer(options);
     this.#base = new URL(options.endpoint);
+    this.#prefix = this.#base.pathname.replace(/\/+$/, "");
+    this.#target = {
+      protocol: this.#base.protocol,
+      hostname: this.#base.hostname.replace(/^\[|\]$/g, ""),
+      port: this.#base.port === "" ? undefined : Number(this.#base.port),
+    };
     const secure = this.#base.protocol === "https:";
     this.#module = secure ? https : http;
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets };
@@ -101,12 +111,11 @@ export class DirectTransport {
   send(request: DirectRequest): Promise<DirectResponse> {
     const { signal, body } = request;
     signal?.throwIfAborted();
-    const prefix = this.#base.pathname.replace(/\/+$/, "");
     const query = encodeQuery(request.query ?? {});
-    const path = `${prefix}${encodeKeyPath(request.bucket, request.key)}${
+    const path = `${this.#prefix}${encodeKeyPath(request.bucket, request.key)}${
       query === "" ? "" : `?${query}`
     }`;
-    const url = new URL(this.#base.origin);
+    const origin = this.#base.origin;
     const headers = this.#signer.sign({
       method: request.method,
       host: this.#base.host,
@@ -129,7 +138,7 @@ export class DirectTransport {
           fail(
             new TimeoutError(
               "s3",
-              `S3 at ${url.origin} did not accept a connection within ${connectTimeoutMs} ms`,
+              `S3 at ${origin} did not accept a connection within ${connectTimeoutMs} ms`,
               connectTimeoutMs,
             ),
           );
@@ -140,9 +149,7 @@ export class DirectTransport {
         stopListening();
       };
       const outgoing = this.#module.request({
-        protocol: url.protocol,
-        hostname: url.hostname.replace(/^\[|\]$/g, ""),
-        port: url.port === "" ? undefined : Number(url.port),
+        ...this.#target,
         method: request.method,
         path,
         headers,
@@ -170,7 +177,7 @@ export class DirectTransport {
         fail(
           new TimeoutError(
             "s3",
-            `S3 at ${url.origin} sent or received nothing for ${timeoutMs} ms during ` +
+            `S3 at ${origin} sent or received nothing for ${timeoutMs} ms during ` +
               `${request.method} of s3://${request.bucket}/${request.key}.`,
             timeoutMs,
           ),

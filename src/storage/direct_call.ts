@@ -57,9 +57,10 @@ export async function sendDirect(
 /** The error an S3 answer describes, shaped as the AWS SDK's errors are (see `errors.ts`). */
 async function answerError(response: DirectResponse): Promise<Error> {
   let text = "";
+  const decoder = new TextDecoder();
   try {
     for await (const chunk of response.body) {
-      text += new TextDecoder().decode(chunk as Uint8Array);
+      text += decoder.decode(chunk as Uint8Array, { stream: true });
       if (text.length >= ERROR_BODY_LIMIT) break;
     }
   } catch {
