@@ -90,6 +90,10 @@ export class S3ObjectStore implements ObjectStore {
       ...(options.expectedSha256 === undefined ? {} : { expectedSha256: options.expectedSha256 }),
       ...(options.expectedSize === undefined ? {} : { expectedSize: options.expectedSize }),
       ...(options.resume === undefined ? {} : { resume: options.resume }),
+      ...(options.noKeptPartial === undefined ? {} : { noKeptPartial: options.noKeptPartial }),
+      ...(options.parallelThreshold === undefined
+        ? {}
+        : { parallelThreshold: options.parallelThreshold }),
       ...(options.etag === undefined || options.expectedSize === undefined
         ? {}
         : { known: { size: options.expectedSize, etag: options.etag } }),

@@ -126,6 +126,13 @@ export interface GetFileCallOptions extends TransferCallOptions {
    * (`<file>.aipmodel-partial`) and continue from it on the next call.
    */
   resume?: boolean | undefined;
+  /** With `resume`: the caller saw no kept partial file in the folder; none is looked for. */
+  noKeptPartial?: boolean | undefined;
+  /**
+   * Objects above this many bytes are fetched in parallel ranged parts (S3 stores; the default
+   * is the part size). A transfer of many files passes a large one: its files fill the streams.
+   */
+  parallelThreshold?: number | undefined;
 }
 
 /** What an upload stored, or a download wrote: the byte count and their SHA-256, hashed as they flowed. */

@@ -18,9 +18,11 @@
  * @module
  */
 
-import { mkdir, stat } from "node:fs/promises";
+import { mkdir, readdir, stat } from "node:fs/promises";
+import { basename, dirname } from "node:path";
 import { IntegrityError, NotFoundError, ValidationError } from "../errors.ts";
-import type { TransferTuning } from "../storage/limiter.ts";
+import { partialPath } from "../storage/download.ts";
+import type { TransferLimiter, TransferTuning } from "../storage/limiter.ts";
 import { tuningOf } from "./add_model.ts";
 import type { ObjectEntry } from "./backend.ts";
 import { logOk, type RegistryContext } from "./context.ts";
@@ -206,14 +208,23 @@ export async function getModel(
   }
   let skippedFiles = 0;
   let resumedBytes = 0;
-  const tasks: FileTask[] = listed.map(({ entry, segments, path }) => {
-    const destination = insideRoot(root, segments);
+  const totalBytes = listed.reduce((sum, file) => sum + file.entry.size, 0);
+  const destinations = listed.map(({ segments }) => insideRoot(root, segments));
+  const folders = await folderNames(destinations);
+  const tasks: FileTask[] = listed.map(({ entry, path }, index) => {
+    const destination = destinations[index] as string;
     const want = expected.get(path);
+    // What the folder held before the call: no file, no hash to compare; no sidecar, no
+    // partial download to look for.
+    const names = folders.get(dirname(destination));
+    const present = names === undefined || names.has(basename(destination));
+    const noKeptPartial = names !== undefined &&
+      !names.has(`${basename(partialPath(destination))}.json`);
     return {
       name: path,
       size: entry.size,
       run: async (call) => {
-        if (want !== undefined) {
+        if (want !== undefined && present) {
           const local = await hashLocalFile(destination, call.signal);
           if (local?.size === want.size && local.sha256 === want.sha256) {
             skippedFiles += 1;
@@ -226,6 +237,8 @@ export async function getModel(
           etag: entry.etag,
           ...(want === undefined ? {} : { expectedSha256: want.sha256 }),
           resume: true,
+          noKeptPartial,
+          parallelThreshold: parallelThreshold(entry.size, totalBytes, call.limiter),
         });
         resumedBytes += got.resumedBytes ?? 0;
         return got.bytes - (got.resumedBytes ?? 0);
@@ -261,6 +274,37 @@ export async function getModel(
     skippedFiles,
     resumedBytes,
   };
+}
+
+/**
+ * The size above which a file is fetched in parallel ranged parts: a file that holds more than
+ * its share of the transfer's streams (memory budget / part size) is split; the others are one
+ * GET each and the files fill the streams. One GET per file hashes its bytes as they arrive; the
+ * parts of one file that arrive ahead of its hash cursor have to be read back from the disk.
+ */
+function parallelThreshold(
+  size: number,
+  total: number,
+  limiter: TransferLimiter,
+): number | undefined {
+  const streams = Math.max(1, Math.floor(limiter.memoryBudget / limiter.partSize));
+  return size * streams > total ? undefined : Number.MAX_SAFE_INTEGER;
+}
+
+/**
+ * The names in each folder of `paths`, read once per folder (an absent folder has none); a
+ * folder that cannot be read is left out and its files are looked up one by one.
+ */
+async function folderNames(paths: readonly string[]): Promise<Map<string, Set<string>>> {
+  const names = new Map<string, Set<string>>();
+  for (const folder of new Set(paths.map((path) => dirname(path)))) {
+    try {
+      names.set(folder, new Set(await readdir(folder)));
+    } catch (error) {
+      if ((error as { code?: unknown }).code === "ENOENT") names.set(folder, new Set());
+    }
+  }
+  return names;
 }
 
 /** The key prefix of `s3://{bucket}/{path}`, or `undefined` for another bucket or a placeholder. */

@@ -85,6 +85,12 @@ export interface GetFileOptions extends TransferTuning {
    */
   resume?: boolean | undefined;
   /**
+   * With `resume`: the caller listed the destination's folder and saw no kept partial file, so
+   * none is looked for (a look-up that fails costs a system call and an error object per file).
+   * @default false
+   */
+  noKeptPartial?: boolean | undefined;
+  /**
    * The object's size and ETag as a listing gave them: the HeadObject before the download is then
    * skipped (one request less per file, which counts for many small files).
    */
@@ -157,16 +163,11 @@ export async function getFile(
   let handle: FileHandle | undefined;
   let ordered: OrderedHash | undefined;
   try {
-    await mkdir(directory, { recursive: true }).catch((error) => {
-      throw localFileError("create the folder", directory, error);
-    });
-    const resumed = resume
+    const resumed = resume && options.noKeptPartial !== true
       ? await resumePoint(temporary, sidecar, head.etag, size, hash)
       : undefined;
     const start = resumed ?? 0;
-    handle = await open(temporary, start > 0 ? "r+" : "w+").catch((error) => {
-      throw localFileError("create", temporary, error);
-    });
+    handle = await openTemporary(temporary, start > 0 ? "r+" : "w+", directory);
     if (start > 0) await handle.truncate(start);
     const failed = new AbortController();
     ordered = new OrderedHash(hash, start, handle, (error) => failed.abort(error));
@@ -179,8 +180,9 @@ export async function getFile(
     if (size === 0) {
       // Nothing to fetch: the empty file is complete.
     } else if (ranges.length === 1 && only !== undefined) {
-      // One request: no group to stop, and a live hash that never reads the file back.
-      await limiter.run(size - start, signal, async () => {
+      // One request: no group to stop, and a live hash that never reads the file back. Its
+      // memory is one write buffer, whatever the size: many files stream at once.
+      await limiter.run(Math.min(size - start, WRITE_SIZE), signal, async () => {
         ordered?.start(0, only.start);
         await fetchRange(get, only, 0, signal);
         ordered?.done(0);
@@ -222,6 +224,26 @@ export async function getFile(
     }
     throw error;
   }
+}
+
+/**
+ * Opens the temporary file, creating its folder first when missing (tried after the open fails:
+ * downloads into an existing folder make no extra system call).
+ */
+async function openTemporary(path: string, flags: string, directory: string): Promise<FileHandle> {
+  try {
+    return await open(path, flags);
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== "ENOENT") {
+      throw localFileError("create", path, error);
+    }
+  }
+  await mkdir(directory, { recursive: true }).catch((error) => {
+    throw localFileError("create the folder", directory, error);
+  });
+  return await open(path, flags).catch((error) => {
+    throw localFileError("create", path, error);
+  });
 }
 
 /**
