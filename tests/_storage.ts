@@ -73,7 +73,7 @@ export function sha256(data: Uint8Array): string {
 
 /** The keys of the unfinished multipart uploads under `prefix`. */
 export async function unfinishedUploads(storage: S3Storage, prefix: string): Promise<string[]> {
-  const output = await storage.client.send(
+  const output = await (await storage.awsClient()).send(
     new ListMultipartUploadsCommand({ Bucket: storage.bucket, Prefix: prefix }),
   );
   return (output.Uploads ?? []).map((upload) => upload.Key ?? "");

@@ -220,7 +220,9 @@ describe("connecting to the platform on the local stack", SLOW, () => {
     const storage = platformStorage();
     try {
       await assert.rejects(
-        storage.client.send(new HeadBucketCommand({ Bucket: bucket })),
+        storage.awsClient().then((client) =>
+          client.send(new HeadBucketCommand({ Bucket: bucket }))
+        ),
         (error: { $metadata?: { httpStatusCode?: number } }) =>
           error.$metadata?.httpStatusCode === 404,
       );

@@ -226,10 +226,10 @@ describe("gc() on the platform", SLOW, () => {
     // Another project's model folder holds an unreferenced folder: not ours to judge.
     await storage.putBytes(`_models/${foreignId}/v9/theirs.bin`, "f".repeat(10));
     // An unfinished multipart upload with one part of 1000 bytes.
-    const created = await storage.client.send(
+    const created = await (await storage.awsClient()).send(
       new CreateMultipartUploadCommand({ Bucket: storage.bucket, Key: `_models/${id}/v3/big.bin` }),
     );
-    await storage.client.send(
+    await (await storage.awsClient()).send(
       new UploadPartCommand({
         Bucket: storage.bucket,
         Key: `_models/${id}/v3/big.bin`,
@@ -244,8 +244,8 @@ describe("gc() on the platform", SLOW, () => {
     for (const prefix of [`_models/${id}/`, `_models/${ghost}/`, `_models/${foreignId}/`]) {
       await storage?.deletePrefix(prefix).catch(() => {});
     }
-    const uploads = await storage?.client.send(
-      new ListMultipartUploadsCommand({ Bucket: storage.bucket, Prefix: `_models/${id}/` }),
+    const uploads = await (await storage?.awsClient())?.send(
+      new ListMultipartUploadsCommand({ Bucket: storage!.bucket, Prefix: `_models/${id}/` }),
     );
     for (const upload of uploads?.Uploads ?? []) {
       await storage.abortUpload(upload.Key!, upload.UploadId!).catch(() => {});

@@ -321,7 +321,7 @@ describe("addModel from Hugging Face on the platform (token mode)", T, () => {
             if (object.key.includes(`/hf_${name}/`)) keys.push(object.key);
           }
           assert.deepEqual(keys, []);
-          const uploads = await storage.client.send(
+          const uploads = await (await storage.awsClient()).send(
             new ListMultipartUploadsCommand({ Bucket: stackValue("CEPH_BUCKET") }),
           );
           const ours = (uploads.Uploads ?? []).filter((u) => u.Key?.includes(`/hf_${name}/`));

@@ -40,7 +40,7 @@ describe("S3Storage.copy() on radosgw", SLOW, () => {
       contentType: "application/x-model",
       metadata: { sha256: digest },
     });
-    await storage.client.send(new CreateBucketCommand({ Bucket: secondBucket }));
+    await (await storage.awsClient()).send(new CreateBucketCommand({ Bucket: secondBucket }));
     second = storage.withBucket(secondBucket);
   });
 
@@ -48,7 +48,9 @@ describe("S3Storage.copy() on radosgw", SLOW, () => {
     if (storage === undefined) return; // the stack was not up: before() failed and said so
     await cleanPrefix(storage, prefix);
     await second.deleteKeys(await keysUnder(second, "")).catch(() => {});
-    await storage.client.send(new DeleteBucketCommand({ Bucket: secondBucket })).catch(() => {});
+    await (await storage.awsClient()).send(new DeleteBucketCommand({ Bucket: secondBucket })).catch(
+      () => {},
+    );
     storage.close();
     await removeDir(dir);
   });

@@ -102,10 +102,10 @@ describe("S3Storage listing, exists and delete on radosgw", SLOW, () => {
     const bucket = `aipmodel-test-${Date.now().toString(36)}-${
       Math.random().toString(36).slice(2, 8)
     }`;
-    await storage.client.send(new CreateBucketCommand({ Bucket: bucket }));
+    await (await storage.awsClient()).send(new CreateBucketCommand({ Bucket: bucket }));
     const other = storage.withBucket(bucket);
     try {
-      await storage.client.send(
+      await (await storage.awsClient()).send(
         new PutBucketPolicyCommand({
           Bucket: bucket,
           Policy: JSON.stringify({
@@ -137,9 +137,12 @@ describe("S3Storage listing, exists and delete on radosgw", SLOW, () => {
       );
       assert.deepEqual(await keysUnder(other, ""), ["protected/a", "protected/b"]);
     } finally {
-      await storage.client.send(new DeleteBucketPolicyCommand({ Bucket: bucket })).catch(() => {});
+      await (await storage.awsClient()).send(new DeleteBucketPolicyCommand({ Bucket: bucket }))
+        .catch(() => {});
       await other.deleteKeys(await keysUnder(other, "")).catch(() => {});
-      await storage.client.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => {});
+      await (await storage.awsClient()).send(new DeleteBucketCommand({ Bucket: bucket })).catch(
+        () => {},
+      );
     }
   });
 });

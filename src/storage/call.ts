@@ -21,7 +21,8 @@ export interface SendOptions {
  * @example
  * ```ts ignore
  * const head = await call(context, { operation: "HeadObject", key }, signal, (options) =>
- *   context.client.send(new HeadObjectCommand({ Bucket: context.bucket, Key: key }), options));
+ *   context.sdk().then(({ client, s3 }) =>
+ *     client.send(new s3.HeadObjectCommand({ Bucket: context.bucket, Key: key }), options)));
  * ```
  */
 export async function call<T>(

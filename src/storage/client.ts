@@ -7,7 +7,7 @@
  * @module
  */
 
-import { S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { ValidationError } from "../errors.ts";
 import { describeUrl } from "../http/fetch.ts";
 import {
@@ -52,10 +52,27 @@ export interface S3ConnectionOptions {
   maxSockets?: number;
 }
 
-/** What every S3 operation of this folder needs: a client and where it points. */
-export interface StorageContext {
+/** The AWS SDK's S3 module. */
+export type S3Module = typeof import("@aws-sdk/client-s3");
+
+/** The AWS SDK's configured client and its module (for the commands). */
+export interface S3Sdk {
   /** The configured client. */
   client: S3Client;
+  /** The module, for its command classes. */
+  s3: S3Module;
+}
+
+/** What every S3 operation of this folder needs: a client and where it points. */
+export interface StorageContext {
+  /**
+   * The AWS SDK, loaded and its client created on first use: loading it costs a command-line
+   * process about a quarter of a second of CPU, which a download (GETs and listings only, all on
+   * the data path) never needs.
+   */
+  sdk(): Promise<S3Sdk>;
+  /** Destroys the client, when one was created, and closes the data path's connections. */
+  close(): void;
   /** The data path: GetObject, PutObject and UploadPart (see `direct.ts`). */
   direct: DirectTransport;
   /** The bucket operated on. */
@@ -139,7 +156,7 @@ const silent = {
  *   "models",
  * );
  * console.assert(context.bucket === "models");
- * context.client.destroy();
+ * context.close();
  * ```
  */
 export function createStorageContext(
@@ -160,13 +177,13 @@ export function createStorageContext(
   const connectTimeoutMs = checkInteger("connectTimeoutMs", options.connectTimeoutMs ?? 10_000, 1);
   const maxSockets = checkInteger("maxSockets", options.maxSockets ?? 50, 1);
   const region = options.region ?? "us-east-1";
-  const client = new S3Client({
+  const config = {
     endpoint: options.endpoint,
     region,
     forcePathStyle: true,
     credentials: { accessKeyId: options.accessKey, secretAccessKey: options.secretKey },
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
+    requestChecksumCalculation: "WHEN_REQUIRED" as const,
+    responseChecksumValidation: "WHEN_REQUIRED" as const,
     maxAttempts: retry.retries + 1,
     retryStrategy: new PolicyRetryStrategy(retry),
     logger: silent,
@@ -177,7 +194,19 @@ export function createStorageContext(
       httpsAgent: { keepAlive: true, maxSockets },
       logger: silent,
     },
-  });
+  };
+  let loading: Promise<S3Sdk> | undefined;
+  let client: S3Client | undefined;
+  let closed = false;
+  const sdk = (): Promise<S3Sdk> =>
+    loading ??= import("@aws-sdk/client-s3").then((s3) => {
+      client = new s3.S3Client(config);
+      if (closed) client.destroy();
+      return { client, s3 };
+    }, (error: unknown) => {
+      loading = undefined;
+      throw error;
+    });
   const direct = new DirectTransport({
     endpoint: options.endpoint,
     accessKey: options.accessKey,
@@ -188,7 +217,12 @@ export function createStorageContext(
     maxSockets,
   });
   return {
-    client,
+    sdk,
+    close: () => {
+      closed = true;
+      client?.destroy();
+      direct.destroy();
+    },
     direct,
     bucket,
     endpoint: describeUrl(options.endpoint),

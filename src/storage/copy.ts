@@ -8,7 +8,6 @@
  * @module
  */
 
-import { CopyObjectCommand, UploadPartCopyCommand } from "@aws-sdk/client-s3";
 import type { StorageContext } from "./client.ts";
 import { call } from "./call.ts";
 import { requireObject } from "./exists.ts";
@@ -92,14 +91,16 @@ export async function copyObject(
       { operation: "CopyObject", key: destinationKey },
       signal,
       (send) =>
-        context.client.send(
-          new CopyObjectCommand({
-            Bucket: context.bucket,
-            Key: destinationKey,
-            CopySource: source,
-            ...ifMatch,
-          }),
-          send,
+        context.sdk().then(({ client, s3 }) =>
+          client.send(
+            new s3.CopyObjectCommand({
+              Bucket: context.bucket,
+              Key: destinationKey,
+              CopySource: source,
+              ...ifMatch,
+            }),
+            send,
+          )
         ),
     );
     progress(head.size);
@@ -126,17 +127,19 @@ export async function copyObject(
             { operation: "UploadPartCopy", key: destinationKey },
             partSignal,
             (send) =>
-              context.client.send(
-                new UploadPartCopyCommand({
-                  Bucket: context.bucket,
-                  Key: destinationKey,
-                  UploadId: session.uploadId,
-                  PartNumber: range.partNumber,
-                  CopySource: source,
-                  CopySourceRange: `bytes=${range.start}-${range.end}`,
-                  ...ifMatch,
-                }),
-                send,
+              context.sdk().then(({ client, s3 }) =>
+                client.send(
+                  new s3.UploadPartCopyCommand({
+                    Bucket: context.bucket,
+                    Key: destinationKey,
+                    UploadId: session.uploadId,
+                    PartNumber: range.partNumber,
+                    CopySource: source,
+                    CopySourceRange: `bytes=${range.start}-${range.end}`,
+                    ...ifMatch,
+                  }),
+                  send,
+                )
               ),
           );
           session.partDone(range.partNumber, output.CopyPartResult?.ETag);

@@ -6,11 +6,7 @@
  * @module
  */
 
-import {
-  DeleteObjectCommand,
-  DeleteObjectsCommand,
-  type DeleteObjectsCommandOutput,
-} from "@aws-sdk/client-s3";
+import type { DeleteObjectsCommandOutput } from "@aws-sdk/client-s3";
 import { StorageError, ValidationError } from "../errors.ts";
 import type { StorageContext } from "./client.ts";
 import { call } from "./call.ts";
@@ -62,21 +58,25 @@ export async function deleteKeys(
       const plain = chunk.filter((key) => !XML_INVALID.test(key));
       for (const key of chunk.filter((key) => XML_INVALID.test(key))) {
         await call(context, { operation: "DeleteObject", key }, signal, (options) =>
-          context.client.send(
-            new DeleteObjectCommand({ Bucket: context.bucket, Key: key }),
-            options,
+          context.sdk().then(({ client, s3 }) =>
+            client.send(
+              new s3.DeleteObjectCommand({ Bucket: context.bucket, Key: key }),
+              options,
+            )
           ));
       }
       if (plain.length === 0) {
         return;
       }
       const output = await call(context, { operation: "DeleteObjects" }, signal, (options) =>
-        context.client.send(
-          new DeleteObjectsCommand({
-            Bucket: context.bucket,
-            Delete: { Objects: plain.map((Key) => ({ Key })), Quiet: true },
-          }),
-          options,
+        context.sdk().then(({ client, s3 }) =>
+          client.send(
+            new s3.DeleteObjectsCommand({
+              Bucket: context.bucket,
+              Delete: { Objects: plain.map((Key) => ({ Key })), Quiet: true },
+            }),
+            options,
+          )
         ));
       failures.push(...deleteFailures(context, output));
     });

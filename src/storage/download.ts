@@ -40,6 +40,7 @@ import { fittedName } from "../file_names.ts";
 import type { StorageContext } from "./client.ts";
 import { withRetries } from "./call.ts";
 import { getObject } from "./read.ts";
+import type { WireBody } from "./wire.ts";
 import { localFileError, toStorageError } from "./errors.ts";
 import { requireObject } from "./exists.ts";
 import { limiterOf, type TransferLimiter, type TransferTuning } from "./limiter.ts";
@@ -48,7 +49,6 @@ import { checkInteger } from "./options.ts";
 import { OrderedHash } from "./ordered_hash.ts";
 import { BoundedGroup } from "./pool.ts";
 import { type ProgressCounter, progressCounter, type StorageProgressListener } from "./progress.ts";
-import { onAbort } from "../abort.ts";
 
 /** The suffix of a kept partial download (see the module documentation). */
 export const PARTIAL_SUFFIX = ".aipmodel-partial";
@@ -391,17 +391,13 @@ const WRITE_SIZE = 1024 * 1024;
 
 async function writeBody(
   get: RangedGet,
-  body: unknown,
+  body: WireBody,
   part: { index: number; position: number; expected: number },
   written: { bytes: number },
   signal: AbortSignal | undefined,
 ): Promise<void> {
   const { context, key, file, progress, ordered } = get;
   const { index, position, expected } = part;
-  const stream = asStream(body);
-  // A stalled body would otherwise only end at the inactivity timeout.
-  const destroyBody = () => stream?.destroy?.();
-  if (signal !== undefined) onAbort(signal, destroyBody);
   const buffer = get.limiter.takeBuffer(WRITE_SIZE);
   let pendingBytes = 0;
   const flush = async () => {
@@ -416,21 +412,30 @@ async function writeBody(
     ordered.wrote(index, [data], length);
     progress(length);
   };
-  try {
-    if (stream !== undefined) {
-      for await (const chunk of stream as AsyncIterable<Uint8Array>) {
-        if (written.bytes + pendingBytes + chunk.length > expected) {
-          throw truncated(context, key, written.bytes + pendingBytes + chunk.length, expected);
-        }
-        for (let offset = 0; offset < chunk.length;) {
-          const take = Math.min(buffer.length - pendingBytes, chunk.length - offset);
-          buffer.set(chunk.subarray(offset, offset + take), pendingBytes);
-          pendingBytes += take;
-          offset += take;
-          if (pendingBytes === buffer.length) await flush();
-        }
-      }
+  const fill = (piece: Uint8Array, from: number): number => {
+    const take = Math.min(buffer.length - pendingBytes, piece.length - from);
+    buffer.set(piece.subarray(from, from + take), pendingBytes);
+    pendingBytes += take;
+    return from + take;
+  };
+  // Pieces are copied into the buffer straight from the connection's read buffer; a full
+  // buffer is written (the connection waits) before the rest of the piece is taken.
+  const sink = (piece: Uint8Array): void | Promise<void> => {
+    if (written.bytes + pendingBytes + piece.length > expected) {
+      throw truncated(context, key, written.bytes + pendingBytes + piece.length, expected);
     }
+    let offset = fill(piece, 0);
+    if (pendingBytes < buffer.length) return;
+    return (async () => {
+      await flush();
+      while (offset < piece.length) {
+        offset = fill(piece, offset);
+        if (pendingBytes === buffer.length) await flush();
+      }
+    })();
+  };
+  try {
+    await body.pipe(sink);
     // What arrived is good even when the body broke off: keep it, the retry continues after it.
     await flush();
   } catch (error) {
@@ -438,20 +443,11 @@ async function writeBody(
     if (signal?.aborted) throw signal.reason;
     throw toStorageError(error, context, { operation: "GetObject", key });
   } finally {
-    signal?.removeEventListener("abort", destroyBody);
-    stream?.destroy?.();
+    body.destroy();
     // Written and hashed (the hash reads it synchronously): free for the next range.
     get.limiter.giveBuffer(buffer);
   }
   if (written.bytes !== expected) throw truncated(context, key, written.bytes, expected);
-}
-
-/** The response body as something iterable and destroyable. */
-function asStream(
-  body: unknown,
-): (AsyncIterable<Uint8Array> & { destroy?: () => void }) | undefined {
-  if (body === undefined || body === null) return undefined;
-  return body as AsyncIterable<Uint8Array> & { destroy?: () => void };
 }
 
 /**

@@ -6,7 +6,6 @@
  * @module
  */
 
-import { HeadBucketCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { StorageError } from "../errors.ts";
 import type { StorageContext } from "./client.ts";
 import { call } from "./call.ts";
@@ -35,7 +34,9 @@ export async function headObject(
       { operation: "HeadObject", key },
       signal,
       (send) =>
-        context.client.send(new HeadObjectCommand({ Bucket: context.bucket, Key: key }), send),
+        context.sdk().then(({ client, s3 }) =>
+          client.send(new s3.HeadObjectCommand({ Bucket: context.bucket, Key: key }), send)
+        ),
     );
     return {
       key,
@@ -54,7 +55,10 @@ export async function headObject(
     context,
     { operation: "HeadBucket" },
     signal,
-    (send) => context.client.send(new HeadBucketCommand({ Bucket: context.bucket }), send),
+    (send) =>
+      context.sdk().then(({ client, s3 }) =>
+        client.send(new s3.HeadBucketCommand({ Bucket: context.bucket }), send)
+      ),
   ).catch(
     (error: unknown) => {
       signal?.throwIfAborted();

@@ -6,9 +6,11 @@
  * @module
  */
 
-import { ListObjectsV2Command, type ListObjectsV2CommandOutput } from "@aws-sdk/client-s3";
+import { StorageError } from "../errors.ts";
 import type { StorageContext } from "./client.ts";
-import { call } from "./call.ts";
+import { sendDirect } from "./direct_call.ts";
+import { toStorageError } from "./errors.ts";
+import { type ListPage, parseListPage } from "./list_xml.ts";
 import { cleanEtag, type StoredObject } from "./objects.ts";
 import { checkInteger } from "./options.ts";
 
@@ -31,36 +33,65 @@ export interface ListOptions {
   signal?: AbortSignal;
 }
 
+/** A page of 1,000 keys is about 300 KB; an answer far beyond that is not a listing. */
+const PAGE_LIMIT = 64 * 1024 * 1024;
+
+/**
+ * The pages of a listing, each one GET on the data path's connections (`direct.ts`): the AWS
+ * SDK is not loaded for it, which a download, whose only other S3 requests are GETs, then
+ * never pays for.
+ */
 async function* pages(
   context: StorageContext,
   prefix: string,
   options: ListOptions,
-): AsyncGenerator<ListObjectsV2CommandOutput> {
+): AsyncGenerator<ListPage> {
   const pageSize = checkInteger("pageSize", options.pageSize ?? 1000, 1);
+  const site = { operation: "ListObjectsV2", key: prefix };
   let token: string | undefined;
   do {
-    const page: ListObjectsV2CommandOutput = await call(
-      context,
-      { operation: "ListObjectsV2", key: prefix },
-      options.signal,
-      (send) =>
-        context.client.send(
-          new ListObjectsV2Command({
-            Bucket: context.bucket,
-            Prefix: prefix,
-            MaxKeys: Math.min(pageSize, 1000),
-            ...(options.delimiter === undefined ? {} : { Delimiter: options.delimiter }),
-            ...(token === undefined && options.startAfter !== undefined
-              ? { StartAfter: options.startAfter }
-              : {}),
-            ...(token === undefined ? {} : { ContinuationToken: token }),
-          }),
-          send,
-        ),
-    );
+    const query: Record<string, string> = {
+      "list-type": "2",
+      prefix,
+      "max-keys": String(Math.min(pageSize, 1000)),
+    };
+    if (options.delimiter !== undefined) query.delimiter = options.delimiter;
+    if (token === undefined && options.startAfter !== undefined) {
+      query["start-after"] = options.startAfter;
+    }
+    if (token !== undefined) query["continuation-token"] = token;
+    const answer = await sendDirect(context, site, {
+      method: "GET",
+      bucket: context.bucket,
+      query,
+      signal: options.signal,
+    });
+    let text = "";
+    try {
+      const decoder = new TextDecoder();
+      for await (const chunk of answer.body) {
+        text += decoder.decode(chunk as Uint8Array, { stream: true });
+        if (text.length > PAGE_LIMIT) throw new Error("the listing page is too large");
+      }
+      text += decoder.decode();
+    } catch (error) {
+      answer.body.destroy();
+      if (options.signal?.aborted) throw options.signal.reason;
+      throw toStorageError(error, context, site);
+    }
+    let page: ListPage;
+    try {
+      page = parseListPage(text);
+    } catch (error) {
+      throw new StorageError(
+        `S3 at ${context.endpoint} answered a listing of s3://${context.bucket}/${prefix} with ` +
+          `something that is not one (${(error as Error).message}).`,
+        { operation: "ListObjectsV2", bucket: context.bucket, key: prefix, cause: error },
+      );
+    }
     yield page;
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token !== undefined && token !== "");
+    token = page.nextToken;
+  } while (token !== undefined);
 }
 
 /**
@@ -80,13 +111,12 @@ export async function* listObjects(
   options: ListOptions = {},
 ): AsyncGenerator<StoredObject> {
   for await (const page of pages(context, prefix, options)) {
-    for (const entry of page.Contents ?? []) {
-      if (entry.Key === undefined) continue;
+    for (const entry of page.contents) {
       yield {
-        key: entry.Key,
-        size: entry.Size ?? 0,
-        etag: cleanEtag(entry.ETag),
-        lastModified: entry.LastModified,
+        key: entry.key,
+        size: entry.size,
+        etag: cleanEtag(entry.etag),
+        lastModified: entry.lastModified,
       };
     }
   }
@@ -107,8 +137,6 @@ export async function* listPrefixes(
 ): AsyncGenerator<string> {
   const delimited = { ...options, delimiter: options.delimiter ?? "/" };
   for await (const page of pages(context, prefix, delimited)) {
-    for (const entry of page.CommonPrefixes ?? []) {
-      if (entry.Prefix !== undefined) yield entry.Prefix;
-    }
+    yield* page.prefixes;
   }
 }

@@ -5,12 +5,7 @@
  * @module
  */
 
-import {
-  AbortMultipartUploadCommand,
-  type CompletedPart,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-} from "@aws-sdk/client-s3";
+import type { CompletedPart } from "@aws-sdk/client-s3";
 import { StorageError } from "../errors.ts";
 import type { StorageContext } from "./client.ts";
 import { call } from "./call.ts";
@@ -65,7 +60,9 @@ export async function putWhole(
     body,
     signal,
   });
-  answer.body.resume();
+  // The answer has no body worth reading; whatever comes is drained so that the connection is
+  // reused.
+  answer.body.pipe(() => {}).catch(() => {});
   return cleanEtag(answer.header("etag"));
 }
 
@@ -95,7 +92,9 @@ export async function sendPart(
     body: part.body,
     signal,
   });
-  answer.body.resume();
+  // The answer has no body worth reading; whatever comes is drained so that the connection is
+  // reused.
+  answer.body.pipe(() => {}).catch(() => {});
   session.partDone(part.partNumber, answer.header("etag"));
 }
 
@@ -122,13 +121,15 @@ export async function runMultipart(
     { operation: "CreateMultipartUpload", key },
     undefined,
     (send) =>
-      context.client.send(
-        new CreateMultipartUploadCommand({
-          Bucket: context.bucket,
-          Key: key,
-          ...attributeFields(options),
-        }),
-        send,
+      context.sdk().then(({ client, s3 }) =>
+        client.send(
+          new s3.CreateMultipartUploadCommand({
+            Bucket: context.bucket,
+            Key: key,
+            ...attributeFields(options),
+          }),
+          send,
+        )
       ),
   );
   const uploadId = created.UploadId;
@@ -160,14 +161,16 @@ export async function runMultipart(
       { operation: "CompleteMultipartUpload", key },
       signal,
       (send) =>
-        context.client.send(
-          new CompleteMultipartUploadCommand({
-            Bucket: context.bucket,
-            Key: key,
-            UploadId: uploadId,
-            MultipartUpload: { Parts: parts },
-          }),
-          send,
+        context.sdk().then(({ client, s3 }) =>
+          client.send(
+            new s3.CompleteMultipartUploadCommand({
+              Bucket: context.bucket,
+              Key: key,
+              UploadId: uploadId,
+              MultipartUpload: { Parts: parts },
+            }),
+            send,
+          )
         ),
     );
   } catch (error) {
@@ -187,9 +190,15 @@ export async function abortMultipart(
   uploadId: string,
 ): Promise<void> {
   try {
-    await context.client.send(
-      new AbortMultipartUploadCommand({ Bucket: context.bucket, Key: key, UploadId: uploadId }),
-      { abortSignal: AbortSignal.timeout(ABORT_TIMEOUT_MS) },
+    await context.sdk().then(({ client, s3 }) =>
+      client.send(
+        new s3.AbortMultipartUploadCommand({
+          Bucket: context.bucket,
+          Key: key,
+          UploadId: uploadId,
+        }),
+        { abortSignal: AbortSignal.timeout(ABORT_TIMEOUT_MS) },
+      )
     );
   } catch {
     // Reported through the original error; see the function's documentation.

@@ -11,6 +11,7 @@ import type { StorageContext } from "./client.ts";
 import { sendDirect } from "./direct_call.ts";
 import { toStorageError } from "./errors.ts";
 import { cleanEtag } from "./objects.ts";
+import type { WireBody } from "./wire.ts";
 import { checkInteger, MiB } from "./options.ts";
 
 /** Options of {@link getBytes}. */
@@ -77,8 +78,11 @@ export async function getBytes(
 
 /** An object's bytes as they arrive, from {@link getObject}. */
 export interface ObjectBody {
-  /** The body: iterate it to the end, or destroy it (its connection stays busy until then). */
-  body: AsyncIterable<Uint8Array> & { destroy(error?: Error): void };
+  /**
+   * The body: read it to the end (`pipe`, the cheapest, or iteration), or destroy it (its
+   * connection stays busy until then).
+   */
+  body: WireBody;
   /** The length the server announced, when it did. */
   contentLength: number | undefined;
   /** The object's ETag, without quotes. */

@@ -96,11 +96,12 @@ export class S3Storage {
   }
 
   /**
-   * The configured AWS SDK client, for what this class does not cover (presigned URLs...).
+   * The configured AWS SDK client, for what this class does not cover (presigned URLs...); the
+   * SDK is loaded on this first use.
    * @ignore
    */
-  get client(): S3Client {
-    return this.#context.client;
+  async awsClient(): Promise<S3Client> {
+    return (await this.#context.sdk()).client;
   }
 
   /**
@@ -223,7 +224,6 @@ export class S3Storage {
   /** Closes the connections. Views made with {@link S3Storage.withBucket} are closed with it. */
   close(): void {
     if (!this.#owner) return;
-    this.#context.client.destroy();
-    this.#context.direct.destroy();
+    this.#context.close();
   }
 }

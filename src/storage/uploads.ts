@@ -7,13 +7,7 @@
  * @module
  */
 
-import {
-  AbortMultipartUploadCommand,
-  ListMultipartUploadsCommand,
-  type ListMultipartUploadsCommandOutput,
-  ListPartsCommand,
-  type ListPartsCommandOutput,
-} from "@aws-sdk/client-s3";
+import type { ListMultipartUploadsCommandOutput, ListPartsCommandOutput } from "@aws-sdk/client-s3";
 import type { StorageContext } from "./client.ts";
 import { call } from "./call.ts";
 import { StorageError } from "../errors.ts";
@@ -59,14 +53,16 @@ export async function* listUploads(
       { operation: "ListMultipartUploads", key: prefix },
       signal,
       (send) =>
-        context.client.send(
-          new ListMultipartUploadsCommand({
-            Bucket: context.bucket,
-            Prefix: prefix,
-            ...(keyMarker === undefined ? {} : { KeyMarker: keyMarker }),
-            ...(idMarker === undefined ? {} : { UploadIdMarker: idMarker }),
-          }),
-          send,
+        context.sdk().then(({ client, s3 }) =>
+          client.send(
+            new s3.ListMultipartUploadsCommand({
+              Bucket: context.bucket,
+              Prefix: prefix,
+              ...(keyMarker === undefined ? {} : { KeyMarker: keyMarker }),
+              ...(idMarker === undefined ? {} : { UploadIdMarker: idMarker }),
+            }),
+            send,
+          )
         ),
     );
     for (const upload of page.Uploads ?? []) {
@@ -98,14 +94,16 @@ export async function uploadParts(
         { operation: "ListParts", key },
         signal,
         (send) =>
-          context.client.send(
-            new ListPartsCommand({
-              Bucket: context.bucket,
-              Key: key,
-              UploadId: uploadId,
-              ...(marker === undefined ? {} : { PartNumberMarker: marker }),
-            }),
-            send,
+          context.sdk().then(({ client, s3 }) =>
+            client.send(
+              new s3.ListPartsCommand({
+                Bucket: context.bucket,
+                Key: key,
+                UploadId: uploadId,
+                ...(marker === undefined ? {} : { PartNumberMarker: marker }),
+              }),
+              send,
+            )
           ),
       );
     } catch (error) {
@@ -138,9 +136,15 @@ export async function abortUpload(
       { operation: "AbortMultipartUpload", key },
       signal,
       (send) =>
-        context.client.send(
-          new AbortMultipartUploadCommand({ Bucket: context.bucket, Key: key, UploadId: uploadId }),
-          send,
+        context.sdk().then(({ client, s3 }) =>
+          client.send(
+            new s3.AbortMultipartUploadCommand({
+              Bucket: context.bucket,
+              Key: key,
+              UploadId: uploadId,
+            }),
+            send,
+          )
         ),
     );
   } catch (error) {

@@ -1,0 +1,572 @@
+/**
+ * HTTP/1.1 over `node:net`/`node:tls` sockets kept alive between requests: the transport of the
+ * data path (`direct.ts`). It exists for what `node:http` costs a download: its parser copies
+ * every piece of body into a new buffer, and that garbage (a gigabyte of it per gigabyte
+ * downloaded) made V8 run a full collection every few megabytes in a process with a small heap;
+ * with its stream machinery it cost 1.1 s of CPU per GiB received, against 0.1 s here (measured
+ * on the benchmark's radosgw, 8 ranged GETs of a 1 GiB object, SHA-256 excluded).
+ *
+ * On Node a plain-http socket reads into one buffer of its own, reused for every read
+ * (`onread`), and a body's pieces are handed to the consumer's `sink` synchronously from it:
+ * nothing is allocated per read. Elsewhere (TLS, other runtimes) the socket's `data` events feed
+ * the same parser. A consumer that needs a piece later copies it; the async iterator of a body
+ * does so.
+ *
+ * @module
+ */
+
+import * as net from "node:net";
+import * as tls from "node:tls";
+import { TimeoutError } from "../errors.ts";
+import {
+  type BodyFraming,
+  framingOf,
+  HEAD_LIMIT,
+  headEnd,
+  keepsAlive,
+  parseHead,
+  type ResponseHead,
+} from "./http1.ts";
+
+/** Where connections go and how long they may take. */
+export interface WireOptions {
+  /** `http:` or `https:`. */
+  protocol: string;
+  /** The host name or address (IPv6 without brackets). */
+  hostname: string;
+  /** The port. */
+  port: number;
+  /** How long opening a connection may take, in milliseconds. */
+  connectTimeoutMs: number;
+  /** How long a request may go without a byte sent or received, in milliseconds. */
+  timeoutMs: number;
+  /** The most connections open at once. */
+  maxSockets: number;
+  /** Names the endpoint in errors. */
+  origin: string;
+}
+
+/**
+ * Receives a body's pieces. A piece is valid only during the call, or until the promise the call
+ * returns settles (its memory is reused for the next read): copy what must outlive it. Returning
+ * a promise pauses the reading until it settles (a rejection ends the body with that error).
+ */
+export type BodySink = (piece: Uint8Array) => void | Promise<void>;
+
+/** An answer's body, to read once (`pipe` or iteration) or to destroy. */
+export interface WireBody extends AsyncIterable<Uint8Array> {
+  /** Delivers the body to `sink`; resolves at its end, rejects when it breaks off. */
+  pipe(sink: BodySink): Promise<void>;
+  /** Gives up the body: the connection is closed when the body had not ended. */
+  destroy(error?: Error): void;
+}
+
+/** An answer whose body is still to be read (or destroyed). */
+export interface WireResponse {
+  /** The status code. */
+  status: number;
+  /** A header by lower-case name. */
+  header(name: string): string | undefined;
+  /** The body (empty for an answer without one). */
+  body: WireBody;
+}
+
+/** One request: head lines already formatted, and a body in memory. */
+export interface WireRequest {
+  /** `GET /path HTTP/1.1\r\n` and the header lines, each ending with `\r\n` (no blank line). */
+  head: string;
+  /** The body, sent after the head. */
+  body?: Uint8Array | undefined;
+  /** Aborts the request and its body. */
+  signal?: AbortSignal | undefined;
+  /** Names the request in a timeout's message. */
+  describe: string;
+}
+
+/** The size of the buffer each plain-http connection reads into. */
+const READ_BUFFER = 256 * 1024;
+
+/** Whether a failure means the server closed a kept-alive connection before answering. */
+function staleFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return code === "ECONNRESET" || code === "EPIPE" || code === "ERR_STREAM_DESTROYED" ||
+    code === "ECONNCLOSED";
+}
+
+function closedError(message: string): Error {
+  return Object.assign(new Error(message), { code: "ECONNCLOSED" });
+}
+
+/** What a connection tells its pool. */
+interface PoolHost {
+  /** The exchange ended; the connection may carry another request when `reusable`. */
+  release(connection: Connection, reusable: boolean): void;
+  /** The socket closed. */
+  closed(connection: Connection): void;
+}
+
+/**
+ * The connections to one endpoint: at most `maxSockets` open, idle ones reused (and not keeping
+ * the process alive).
+ *
+ * @example
+ * ```ts ignore
+ * const pool = new WirePool({ protocol: "http:", hostname: "127.0.0.1", port: 7480, ... });
+ * const answer = await pool.send({ head: "GET /b/k HTTP/1.1\r\nhost: h\r\n", describe: "GET" });
+ * await answer.body.pipe((piece) => hash.update(piece));
+ * pool.destroy();
+ * ```
+ */
+export class WirePool implements PoolHost {
+  readonly #options: WireOptions;
+  readonly #idle: Connection[] = [];
+  readonly #waiting: Array<(connection: Connection | undefined) => void> = [];
+  #open = 0;
+  #destroyed = false;
+
+  constructor(options: WireOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * Sends `request` and resolves once the answer's head arrived, whatever its status. A request
+   * on a kept-alive connection that the server had closed is sent once more on a new one.
+   */
+  async send(request: WireRequest): Promise<WireResponse> {
+    request.signal?.throwIfAborted();
+    for (let attempt = 0;; attempt++) {
+      const connection = await this.#acquire(attempt > 0, request.signal);
+      try {
+        return await connection.exchange(request);
+      } catch (error) {
+        const stale = connection.reused && !connection.answered && attempt === 0 &&
+          !request.signal?.aborted && staleFailure(error);
+        if (!stale) throw error;
+      }
+    }
+  }
+
+  /** Closes every connection; requests in flight fail. */
+  destroy(): void {
+    this.#destroyed = true;
+    for (const connection of this.#idle.splice(0)) connection.close();
+    for (const waiter of this.#waiting.splice(0)) waiter(undefined);
+  }
+
+  release(connection: Connection, reusable: boolean): void {
+    if (!reusable || this.#destroyed) return connection.close();
+    const waiter = this.#waiting.shift();
+    if (waiter !== undefined) return waiter(connection);
+    connection.park();
+    this.#idle.push(connection);
+  }
+
+  closed(connection: Connection): void {
+    const index = this.#idle.indexOf(connection);
+    if (index >= 0) this.#idle.splice(index, 1);
+    this.#open -= 1;
+    const waiter = this.#waiting.shift();
+    if (waiter !== undefined) waiter(this.#connect());
+  }
+
+  #connect(): Connection {
+    this.#open += 1;
+    return new Connection(this.#options, this);
+  }
+
+  async #acquire(fresh: boolean, signal: AbortSignal | undefined): Promise<Connection> {
+    if (this.#destroyed) throw closedError("the S3 transport was closed");
+    while (!fresh && this.#idle.length > 0) {
+      const idle = this.#idle.pop() as Connection;
+      if (idle.usable) return idle;
+    }
+    if (this.#open < this.#options.maxSockets) return this.#connect();
+    const handed = await new Promise<Connection | undefined>((resolve, reject) => {
+      const stop = () => {
+        const index = this.#waiting.indexOf(waiter);
+        if (index >= 0) this.#waiting.splice(index, 1);
+        reject(signal?.reason);
+      };
+      const waiter = (connection: Connection | undefined) => {
+        signal?.removeEventListener("abort", stop);
+        resolve(connection);
+      };
+      signal?.addEventListener("abort", stop, { once: true });
+      this.#waiting.push(waiter);
+    });
+    if (handed === undefined) throw closedError("the S3 transport was closed");
+    if (!fresh || !handed.reused) return handed;
+    handed.close();
+    return await this.#acquire(true, signal);
+  }
+}
+
+/** One request and its answer on a connection. */
+interface Exchange {
+  request: WireRequest;
+  resolve: (response: WireResponse) => void;
+  reject: (error: unknown) => void;
+  head: ResponseHead | undefined;
+  framing: BodyFraming | undefined;
+  keepAlive: boolean;
+  /** Body bytes read with the head, before a sink was there. */
+  stash: Uint8Array | undefined;
+  sink: BodySink | undefined;
+  bodyDone: boolean;
+  bodyError: unknown;
+  settle: { resolve: () => void; reject: (error: unknown) => void } | undefined;
+  stopAbort: () => void;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** One socket and the exchange it carries. */
+class Connection {
+  readonly #options: WireOptions;
+  readonly #host: PoolHost;
+  readonly #socket: net.Socket;
+  readonly #connectTimer: ReturnType<typeof setTimeout>;
+  #closed = false;
+  #failure: unknown;
+  #headBytes: Uint8Array = EMPTY;
+  #exchange: Exchange | undefined;
+  /** It carried an exchange before the current one. */
+  reused = false;
+  /** The current exchange got its head. */
+  answered = false;
+
+  constructor(options: WireOptions, host: PoolHost) {
+    this.#options = options;
+    this.#host = host;
+    const secure = options.protocol === "https:";
+    const onData = (bytes: Uint8Array) => {
+      if (!this.#receive(bytes)) this.#socket.pause();
+    };
+    if (secure) {
+      this.#socket = tls.connect({
+        host: options.hostname,
+        port: options.port,
+        servername: net.isIP(options.hostname) === 0 ? options.hostname : undefined,
+        ALPNProtocols: ["http/1.1"],
+      });
+      this.#socket.on("data", onData);
+    } else {
+      // One buffer for every read of this connection (see the module documentation).
+      const buffer = new Uint8Array(READ_BUFFER);
+      this.#socket = net.connect({
+        host: options.hostname,
+        port: options.port,
+        onread: { buffer, callback: (count: number) => this.#receive(buffer.subarray(0, count)) },
+      } as net.NetConnectOpts);
+      // Runtimes without `onread` emit `data` instead.
+      this.#socket.on("data", onData);
+    }
+    this.#socket.setNoDelay(true);
+    this.#connectTimer = setTimeout(() => {
+      this.#fail(
+        new TimeoutError(
+          "s3",
+          `S3 at ${options.origin} did not accept a connection within ${options.connectTimeoutMs} ms`,
+          options.connectTimeoutMs,
+        ),
+      );
+    }, options.connectTimeoutMs);
+    this.#socket.once(secure ? "secureConnect" : "connect", () => clearTimeout(this.#connectTimer));
+    this.#socket.on("timeout", () => {
+      this.#fail(
+        new TimeoutError(
+          "s3",
+          `S3 at ${options.origin} sent or received nothing for ${options.timeoutMs} ms during ` +
+            `${this.#exchange?.request.describe ?? "a request"}.`,
+          options.timeoutMs,
+        ),
+      );
+    });
+    this.#socket.on("error", (error) => this.#fail(error));
+    this.#socket.on("end", () => this.#ended());
+    this.#socket.on("close", () => this.#fail(closedError("S3 closed the connection")));
+  }
+
+  /** Open and carrying nothing. */
+  get usable(): boolean {
+    return !this.#closed && this.#exchange === undefined;
+  }
+
+  /** Sends `request`; resolves with the answer once its head arrived. */
+  exchange(request: WireRequest): Promise<WireResponse> {
+    if (this.#closed) return Promise.reject(this.#failure);
+    this.answered = false;
+    return new Promise((resolve, reject) => {
+      const exchange: Exchange = {
+        request,
+        resolve,
+        reject,
+        head: undefined,
+        framing: undefined,
+        keepAlive: false,
+        stash: undefined,
+        sink: undefined,
+        bodyDone: false,
+        bodyError: undefined,
+        settle: undefined,
+        stopAbort: () => {},
+      };
+      this.#exchange = exchange;
+      const { signal } = request;
+      if (signal !== undefined) {
+        const abort = () => this.#fail(signal.reason);
+        signal.addEventListener("abort", abort, { once: true });
+        exchange.stopAbort = () => signal.removeEventListener("abort", abort);
+      }
+      this.#socket.ref();
+      this.#socket.resume();
+      this.#socket.setTimeout(this.#options.timeoutMs);
+      this.#socket.cork();
+      this.#socket.write(`${request.head}\r\n`, "latin1");
+      if (request.body !== undefined && request.body.length > 0) this.#socket.write(request.body);
+      this.#socket.uncork();
+    });
+  }
+
+  /** Idle in the pool: no timeout, and no hold on the process. */
+  park(): void {
+    this.#socket.setTimeout(0);
+    this.#socket.unref();
+    // Reading on: a close by the server is seen (and the connection dropped) while idle.
+    this.#socket.resume();
+  }
+
+  /** Closes the socket. */
+  close(): void {
+    this.#fail(closedError("the connection was closed"));
+  }
+
+  /** Handles bytes read; false asks to pause the socket. */
+  #receive(bytes: Uint8Array): boolean {
+    const exchange = this.#exchange;
+    if (exchange === undefined) {
+      if (bytes.length > 0) this.#fail(new Error("S3 sent bytes that answer no request"));
+      return false;
+    }
+    if (exchange.head !== undefined) return this.#deliver(exchange, bytes, 0);
+    return this.#readHead(exchange, bytes);
+  }
+
+  #readHead(exchange: Exchange, bytes: Uint8Array): boolean {
+    const before = this.#headBytes.length;
+    const joined = new Uint8Array(before + bytes.length);
+    joined.set(this.#headBytes);
+    joined.set(bytes, before);
+    const end = headEnd(joined, before - 3);
+    if (end < 0) {
+      if (joined.length > HEAD_LIMIT) {
+        this.#fail(new Error(`S3's answer has a head longer than ${HEAD_LIMIT} bytes`));
+        return false;
+      }
+      this.#headBytes = joined;
+      return true;
+    }
+    this.#headBytes = EMPTY;
+    let head: ResponseHead;
+    let framing: BodyFraming | undefined;
+    try {
+      head = parseHead(new TextDecoder("latin1").decode(joined.subarray(0, end - 4)));
+      if (head.status < 200) return this.#readHead(exchange, joined.subarray(end));
+      framing = framingOf(head);
+    } catch (error) {
+      this.#fail(new Error(`S3 sent a malformed answer: ${(error as Error).message}`));
+      return false;
+    }
+    this.answered = true;
+    exchange.head = head;
+    exchange.framing = framing;
+    // An error answer may come before the server read the whole request body: the connection's
+    // state is then unknown, and it is not reused.
+    exchange.keepAlive = keepsAlive(head) &&
+      (exchange.request.body === undefined || head.status < 300);
+    const rest = joined.subarray(end);
+    const response: WireResponse = {
+      status: head.status,
+      header: (name) => head.headers.get(name),
+      body: this.#bodyOf(exchange),
+    };
+    if (framing === undefined) {
+      if (rest.length > 0) {
+        this.#fail(new Error("S3 sent bytes after an answer without a body"));
+        return false;
+      }
+      exchange.bodyDone = true;
+      exchange.resolve(response);
+      this.#finish(exchange);
+      return true;
+    }
+    // Nobody reads the body yet: keep what came with the head, and wait for a sink.
+    if (rest.length > 0) exchange.stash = rest.slice();
+    exchange.resolve(response);
+    return false;
+  }
+
+  /** Hands body pieces of `bytes` from `from` to the sink; false asks to pause the socket. */
+  #deliver(exchange: Exchange, bytes: Uint8Array, from: number): boolean {
+    const { framing, sink } = exchange;
+    if (framing === undefined || sink === undefined) return false;
+    for (let at = from;;) {
+      let piece;
+      try {
+        piece = framing.step(bytes, at);
+      } catch (error) {
+        this.#fail(new Error(`S3 sent a malformed body: ${(error as Error).message}`));
+        return false;
+      }
+      at = piece.next;
+      if (piece.end > piece.start) {
+        let result;
+        try {
+          result = sink(bytes.subarray(piece.start, piece.end));
+        } catch (error) {
+          this.#fail(error);
+          return false;
+        }
+        if (result instanceof Promise) {
+          const next = at;
+          const done = piece.done;
+          result.then(() => {
+            if (this.#exchange !== exchange || exchange.bodyDone) return;
+            const going = done
+              ? this.#bodyEnd(exchange, bytes, next)
+              : this.#deliver(exchange, bytes, next);
+            if (going && !this.#closed) this.#socket.resume();
+          }, (error) => this.#fail(error));
+          return false;
+        }
+      }
+      if (piece.done) return this.#bodyEnd(exchange, bytes, at);
+      if (at >= bytes.length) return true;
+    }
+  }
+
+  #bodyEnd(exchange: Exchange, bytes: Uint8Array, at: number): boolean {
+    if (at < bytes.length) {
+      this.#fail(new Error("S3 sent more bytes than its answer's body"));
+      return false;
+    }
+    exchange.bodyDone = true;
+    this.#finish(exchange);
+    exchange.settle?.resolve();
+    return true;
+  }
+
+  /** The exchange is over: the connection goes back to the pool. */
+  #finish(exchange: Exchange): void {
+    exchange.stopAbort();
+    this.#exchange = undefined;
+    this.reused = true;
+    this.#host.release(this, exchange.keepAlive);
+  }
+
+  #bodyOf(exchange: Exchange): WireBody {
+    const pipe = (sink: BodySink): Promise<void> => {
+      if (exchange.sink !== undefined) return Promise.reject(new Error("the body is read already"));
+      exchange.sink = sink;
+      return new Promise<void>((resolve, reject) => {
+        if (exchange.bodyError !== undefined) return reject(exchange.bodyError);
+        if (exchange.bodyDone) return resolve();
+        exchange.settle = { resolve, reject };
+        const stash = exchange.stash;
+        exchange.stash = undefined;
+        const going = stash === undefined || this.#deliver(exchange, stash, 0);
+        if (going && !exchange.bodyDone && !this.#closed) this.#socket.resume();
+      });
+    };
+    return {
+      pipe,
+      destroy: (error?: Error) => {
+        if (!exchange.bodyDone && exchange.bodyError === undefined) {
+          this.#fail(error ?? closedError("the body was given up"));
+        }
+      },
+      [Symbol.asyncIterator]: () =>
+        iterate(pipe, () => {
+          if (!exchange.bodyDone) this.#fail(closedError("the body was given up"));
+        }),
+    };
+  }
+
+  /** The server ended its side: the end of a body that runs to the close, else a failure. */
+  #ended(): void {
+    const exchange = this.#exchange;
+    if (exchange?.framing?.endsAtClose === true && exchange.sink !== undefined) {
+      exchange.keepAlive = false;
+      exchange.bodyDone = true;
+      this.#finish(exchange);
+      exchange.settle?.resolve();
+      return;
+    }
+    this.#fail(closedError("S3 closed the connection"));
+  }
+
+  /** Closes the socket and fails the exchange in progress with `error`. */
+  #fail(error: unknown): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#failure = error;
+    clearTimeout(this.#connectTimer);
+    this.#socket.destroy();
+    const exchange = this.#exchange;
+    this.#exchange = undefined;
+    if (exchange !== undefined) {
+      exchange.stopAbort();
+      if (exchange.head === undefined) {
+        exchange.reject(error);
+      } else if (!exchange.bodyDone) {
+        exchange.bodyError = error;
+        exchange.settle?.reject(error);
+      }
+    }
+    this.#host.closed(this);
+  }
+}
+
+/** A body as an async iterable of copied pieces, at most a few ahead of the consumer. */
+async function* iterate(
+  pipe: (sink: BodySink) => Promise<void>,
+  giveUp: () => void,
+): AsyncGenerator<Uint8Array> {
+  const queue: Uint8Array[] = [];
+  let wake: (() => void) | undefined;
+  let room: (() => void) | undefined;
+  let ended = false;
+  let failure: unknown;
+  pipe((piece) => {
+    queue.push(piece.slice());
+    wake?.();
+    if (queue.length < 8) return;
+    return new Promise<void>((resolve) => (room = resolve));
+  }).then(() => {
+    ended = true;
+    wake?.();
+  }, (error) => {
+    failure = error ?? new Error("the body broke off");
+    ended = true;
+    wake?.();
+  });
+  try {
+    for (;;) {
+      const piece = queue.shift();
+      if (piece !== undefined) {
+        room?.();
+        room = undefined;
+        yield piece;
+        continue;
+      }
+      if (ended) {
+        if (failure !== undefined) throw failure;
+        return;
+      }
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+    }
+  } finally {
+    if (!ended) giveUp();
+  }
+}
