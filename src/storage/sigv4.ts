@@ -59,6 +59,8 @@ export class Signer {
   readonly #region: string;
   #day = "";
   #key: Uint8Array = new Uint8Array(0);
+  #second = Number.NaN;
+  #stamp = "";
 
   constructor(key: SigningKey) {
     this.#accessKey = key.accessKey;
@@ -74,7 +76,7 @@ export class Signer {
     request: SignableRequest,
     now: Date = new Date(),
   ): Record<string, string> & { authorization: string } {
-    const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+    const stamp = this.#stampOf(now);
     const day = stamp.slice(0, 8);
     const headers: Record<string, string> = {
       ...request.headers,
@@ -99,6 +101,16 @@ export class Signer {
     const authorization = `AWS4-HMAC-SHA256 Credential=${this.#accessKey}/${scope}, ` +
       `SignedHeaders=${names.join(";")}, Signature=${signature}`;
     return { ...headers, authorization };
+  }
+
+  /** `YYYYMMDDTHHMMSSZ`, formatted once per second. */
+  #stampOf(now: Date): string {
+    const second = Math.floor(now.getTime() / 1000);
+    if (second !== this.#second) {
+      this.#second = second;
+      this.#stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+    }
+    return this.#stamp;
   }
 
   #dayKey(day: string): Uint8Array {

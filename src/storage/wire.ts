@@ -219,6 +219,7 @@ interface Exchange {
 }
 
 const EMPTY = new Uint8Array(0);
+const LATIN1 = new TextDecoder("latin1");
 
 /** One socket and the exchange it carries. */
 class Connection {
@@ -354,23 +355,27 @@ class Connection {
 
   #readHead(exchange: Exchange, bytes: Uint8Array): boolean {
     const before = this.#headBytes.length;
-    const joined = new Uint8Array(before + bytes.length);
-    joined.set(this.#headBytes);
-    joined.set(bytes, before);
+    // Usually the whole head comes in one read: no copy then.
+    let joined = bytes;
+    if (before > 0) {
+      joined = new Uint8Array(before + bytes.length);
+      joined.set(this.#headBytes);
+      joined.set(bytes, before);
+    }
     const end = headEnd(joined, before - 3);
     if (end < 0) {
       if (joined.length > HEAD_LIMIT) {
         this.#fail(new Error(`S3's answer has a head longer than ${HEAD_LIMIT} bytes`));
         return false;
       }
-      this.#headBytes = joined;
+      this.#headBytes = joined.slice();
       return true;
     }
     this.#headBytes = EMPTY;
     let head: ResponseHead;
     let framing: BodyFraming | undefined;
     try {
-      head = parseHead(new TextDecoder("latin1").decode(joined.subarray(0, end - 4)));
+      head = parseHead(LATIN1.decode(joined.subarray(0, end - 4)));
       if (head.status < 200) return this.#readHead(exchange, joined.subarray(end));
       framing = framingOf(head);
     } catch (error) {
