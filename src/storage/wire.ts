@@ -17,6 +17,7 @@
 
 import * as net from "node:net";
 import * as tls from "node:tls";
+import { onAbort } from "../abort.ts";
 import { TimeoutError } from "../errors.ts";
 import {
   type BodyFraming,
@@ -182,16 +183,18 @@ export class WirePool implements PoolHost {
     }
     if (this.#open < this.#options.maxSockets) return this.#connect();
     const handed = await new Promise<Connection | undefined>((resolve, reject) => {
-      const stop = () => {
-        const index = this.#waiting.indexOf(waiter);
-        if (index >= 0) this.#waiting.splice(index, 1);
-        reject(signal?.reason);
-      };
+      let stopListening = () => {};
       const waiter = (connection: Connection | undefined) => {
-        signal?.removeEventListener("abort", stop);
+        stopListening();
         resolve(connection);
       };
-      signal?.addEventListener("abort", stop, { once: true });
+      if (signal !== undefined) {
+        stopListening = onAbort(signal, () => {
+          const index = this.#waiting.indexOf(waiter);
+          if (index >= 0) this.#waiting.splice(index, 1);
+          reject(signal.reason);
+        });
+      }
       this.#waiting.push(waiter);
     });
     if (handed === undefined) throw closedError("the S3 transport was closed");
@@ -315,9 +318,7 @@ class Connection {
       this.#exchange = exchange;
       const { signal } = request;
       if (signal !== undefined) {
-        const abort = () => this.#fail(signal.reason);
-        signal.addEventListener("abort", abort, { once: true });
-        exchange.stopAbort = () => signal.removeEventListener("abort", abort);
+        exchange.stopAbort = onAbort(signal, () => this.#fail(signal.reason));
       }
       this.#socket.ref();
       this.#socket.resume();
@@ -347,6 +348,11 @@ class Connection {
     const exchange = this.#exchange;
     if (exchange === undefined) {
       if (bytes.length > 0) this.#fail(new Error("S3 sent bytes that answer no request"));
+      return false;
+    }
+    if (exchange.head !== undefined && exchange.sink === undefined) {
+      // Read before the body has a reader (the socket is being paused): kept for it.
+      exchange.stash = concat(exchange.stash, bytes);
       return false;
     }
     if (exchange.head !== undefined) return this.#deliver(exchange, bytes, 0);
@@ -406,7 +412,7 @@ class Connection {
       return true;
     }
     // Nobody reads the body yet: keep what came with the head, and wait for a sink.
-    if (rest.length > 0) exchange.stash = rest.slice();
+    if (rest.length > 0) exchange.stash = concat(undefined, rest);
     exchange.resolve(response);
     return false;
   }
@@ -475,7 +481,13 @@ class Connection {
       exchange.sink = sink;
       return new Promise<void>((resolve, reject) => {
         if (exchange.bodyError !== undefined) return reject(exchange.bodyError);
-        if (exchange.bodyDone) return resolve();
+        if (exchange.bodyDone) {
+          // A body that ended with the connection before it had a reader is all in the stash.
+          const rest = exchange.stash;
+          exchange.stash = undefined;
+          if (rest === undefined) return resolve();
+          return void Promise.resolve().then(() => sink(rest)).then(resolve, reject);
+        }
         exchange.settle = { resolve, reject };
         const stash = exchange.stash;
         exchange.stash = undefined;
@@ -500,7 +512,7 @@ class Connection {
   /** The server ended its side: the end of a body that runs to the close, else a failure. */
   #ended(): void {
     const exchange = this.#exchange;
-    if (exchange?.framing?.endsAtClose === true && exchange.sink !== undefined) {
+    if (exchange?.head !== undefined && exchange.framing?.endsAtClose === true) {
       exchange.keepAlive = false;
       exchange.bodyDone = true;
       this.#finish(exchange);
@@ -530,6 +542,14 @@ class Connection {
     }
     this.#host.closed(this);
   }
+}
+
+/** `more` appended to a copy of `kept`. */
+function concat(kept: Uint8Array | undefined, more: Uint8Array): Uint8Array {
+  const joined = new Uint8Array((kept?.length ?? 0) + more.length);
+  if (kept !== undefined) joined.set(kept);
+  joined.set(more, kept?.length ?? 0);
+  return joined;
 }
 
 /** A body as an async iterable of copied pieces, at most a few ahead of the consumer. */
