@@ -14,6 +14,7 @@ export class BoundedGroup {
   readonly #outer: AbortSignal | undefined;
   readonly #controller = new AbortController();
   readonly #running = new Set<Promise<void>>();
+  readonly #slotWaiters: Array<() => void> = [];
   readonly #concurrency: number;
   #failure: { error: unknown } | undefined;
 
@@ -27,11 +28,18 @@ export class BoundedGroup {
 
   /** Waits for a free slot, then starts `task`. Throws the group's failure once there is one. */
   async add(task: (signal: AbortSignal) => Promise<void>): Promise<void> {
-    while (this.#running.size >= this.#concurrency) await Promise.race(this.#running);
+    // Woken by the task that frees a slot (a race over every running task would hang a handler
+    // on each of them per call).
+    while (this.#running.size >= this.#concurrency) {
+      await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
+    }
     this.#throwIfFailed();
     const running: Promise<void> = task(this.signal)
       .catch((error: unknown) => this.fail(error))
-      .finally(() => this.#running.delete(running));
+      .finally(() => {
+        this.#running.delete(running);
+        this.#slotWaiters.shift()?.();
+      });
     this.#running.add(running);
   }
 

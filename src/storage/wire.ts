@@ -323,10 +323,15 @@ class Connection {
       this.#socket.ref();
       this.#socket.resume();
       this.#socket.setTimeout(this.#options.timeoutMs);
-      this.#socket.cork();
-      this.#socket.write(`${request.head}\r\n`, "latin1");
-      if (request.body !== undefined && request.body.length > 0) this.#socket.write(request.body);
-      this.#socket.uncork();
+      const { body } = request;
+      if (body === undefined || body.length === 0) {
+        this.#socket.write(`${request.head}\r\n`, "latin1");
+      } else {
+        this.#socket.cork();
+        this.#socket.write(`${request.head}\r\n`, "latin1");
+        this.#socket.write(body);
+        this.#socket.uncork();
+      }
     });
   }
 
@@ -411,8 +416,9 @@ class Connection {
       this.#finish(exchange);
       return true;
     }
-    // Nobody reads the body yet: keep what came with the head, and wait for a sink.
-    if (rest.length > 0) exchange.stash = concat(undefined, rest);
+    // Nobody reads the body yet: what came with the head waits for a sink, without a copy (the
+    // socket is paused: no read reuses the buffer until the sink has it).
+    if (rest.length > 0) exchange.stash = rest;
     exchange.resolve(response);
     return false;
   }
