@@ -54,20 +54,40 @@ export async function sendDirect(
   }
 }
 
-/** The error an S3 answer describes, shaped as the AWS SDK's errors are (see `errors.ts`). */
-async function answerError(response: DirectResponse): Promise<Error> {
+/**
+ * The text of an answer's body, read to its end or until `limit` characters (the body is then
+ * given up): whether it was read whole says `complete`. Throws what broke the body off.
+ */
+export async function answerText(
+  response: DirectResponse,
+  limit: number,
+): Promise<{ text: string; complete: boolean }> {
   let text = "";
   const decoder = new TextDecoder();
+  const full = new Error("the answer is longer than the limit");
   try {
-    for await (const chunk of response.body) {
-      text += decoder.decode(chunk as Uint8Array, { stream: true });
-      if (text.length >= ERROR_BODY_LIMIT) break;
-    }
-  } catch {
-    // The status says enough.
+    await response.body.pipe((piece) => {
+      text += decoder.decode(piece, { stream: true });
+      if (text.length > limit) throw full;
+    });
+  } catch (error) {
+    if (error !== full) throw error;
+    return { text, complete: false };
   } finally {
     response.body.destroy();
   }
+  return { text: text + decoder.decode(), complete: true };
+}
+
+/** Reads the rest of an answer whose body does not matter, so that its connection is reused. */
+export function drainAnswer(response: DirectResponse): void {
+  response.body.pipe(() => {}).catch(() => {});
+}
+
+/** The error an S3 answer describes, shaped as the AWS SDK's errors are (see `errors.ts`). */
+async function answerError(response: DirectResponse): Promise<Error> {
+  // The status says enough when the body breaks off.
+  const { text } = await answerText(response, ERROR_BODY_LIMIT).catch(() => ({ text: "" }));
   const code = /<Code>([^<]{1,200})<\/Code>/.exec(text)?.[1];
   const message = /<Message>([^<]{1,2000})<\/Message>/.exec(text)?.[1] ?? "";
   return Object.assign(new Error(message === "" ? (code ?? `HTTP ${response.status}`) : message), {

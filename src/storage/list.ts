@@ -8,7 +8,7 @@
 
 import { StorageError } from "../errors.ts";
 import type { StorageContext } from "./client.ts";
-import { sendDirect } from "./direct_call.ts";
+import { answerText, sendDirect } from "./direct_call.ts";
 import { toStorageError } from "./errors.ts";
 import { type ListPage, parseListPage } from "./list_xml.ts";
 import { cleanEtag, type StoredObject } from "./objects.ts";
@@ -66,16 +66,12 @@ async function* pages(
       query,
       signal: options.signal,
     });
-    let text = "";
+    let text: string;
     try {
-      const decoder = new TextDecoder();
-      for await (const chunk of answer.body) {
-        text += decoder.decode(chunk as Uint8Array, { stream: true });
-        if (text.length > PAGE_LIMIT) throw new Error("the listing page is too large");
-      }
-      text += decoder.decode();
+      const read = await answerText(answer, PAGE_LIMIT);
+      if (!read.complete) throw new Error("the listing page is too large");
+      text = read.text;
     } catch (error) {
-      answer.body.destroy();
       if (options.signal?.aborted) throw options.signal.reason;
       throw toStorageError(error, context, site);
     }

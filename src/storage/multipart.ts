@@ -9,7 +9,7 @@ import type { CompletedPart } from "@aws-sdk/client-s3";
 import { StorageError } from "../errors.ts";
 import type { StorageContext } from "./client.ts";
 import { call } from "./call.ts";
-import { sendDirect } from "./direct_call.ts";
+import { drainAnswer, sendDirect } from "./direct_call.ts";
 import { cleanEtag } from "./objects.ts";
 import { BoundedGroup } from "./pool.ts";
 
@@ -60,9 +60,7 @@ export async function putWhole(
     body,
     signal,
   });
-  // The answer has no body worth reading; whatever comes is drained so that the connection is
-  // reused.
-  answer.body.pipe(() => {}).catch(() => {});
+  drainAnswer(answer);
   return cleanEtag(answer.header("etag"));
 }
 
@@ -92,9 +90,7 @@ export async function sendPart(
     body: part.body,
     signal,
   });
-  // The answer has no body worth reading; whatever comes is drained so that the connection is
-  // reused.
-  answer.body.pipe(() => {}).catch(() => {});
+  drainAnswer(answer);
   session.partDone(part.partNumber, answer.header("etag"));
 }
 
