@@ -12,10 +12,9 @@
  * @module
  */
 
-import { listFiles, modelInfo } from "@huggingface/hub";
 import { ValidationError } from "../errors.ts";
 import type { ModelSource, StreamedSourceFile } from "../registry/source.ts";
-import { hubError, type HubTarget, toHubError } from "./hf_errors.ts";
+import { hubError, type HubModule, type HubTarget, loadHub, toHubError } from "./hf_errors.ts";
 import { pathFilter } from "./patterns.ts";
 
 /** The public Hub. */
@@ -78,8 +77,10 @@ export async function hfSource(options: HfSourceOptions): Promise<ModelSource> {
   let sha: string;
   let gated: boolean;
   const paths: { path: string; size: number }[] = [];
+  let hub: HubModule | undefined;
   try {
-    const info = await modelInfo({
+    hub = await loadHub();
+    const info = await hub.modelInfo({
       ...credentials,
       name: repo,
       revision,
@@ -87,13 +88,15 @@ export async function hfSource(options: HfSourceOptions): Promise<ModelSource> {
     });
     sha = info.sha;
     gated = info.gated !== false;
-    for await (const entry of listFiles({ ...credentials, repo, revision: sha, recursive: true })) {
+    for await (
+      const entry of hub.listFiles({ ...credentials, repo, revision: sha, recursive: true })
+    ) {
       if (entry.type === "file" && keep(entry.path)) {
         paths.push({ path: entry.path, size: entry.lfs?.size ?? entry.size });
       }
     }
   } catch (error) {
-    throw toHubError(error, target);
+    throw toHubError(error, target, hub);
   }
   paths.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const folderName = `hf_${options.modelName}`;

@@ -4,7 +4,6 @@
  * @module
  */
 
-import { HubApiError } from "@huggingface/hub";
 import {
   AipModelError,
   AuthenticationError,
@@ -83,10 +82,23 @@ export function hubError(failure: HubFailure, target: HubTarget, cause?: unknown
   );
 }
 
-/** Turns anything a call to the Hub threw into a typed error (an abort is returned as it is). */
-export function toHubError(error: unknown, target: HubTarget): Error {
+/** `@huggingface/hub`, loaded on first use: a run that never reads the Hub never loads it. */
+export type HubModule = typeof import("@huggingface/hub");
+
+let loading: Promise<HubModule> | undefined;
+
+/** Loads `@huggingface/hub` once. */
+export function loadHub(): Promise<HubModule> {
+  return loading ??= import("@huggingface/hub");
+}
+
+/**
+ * Turns anything a call to the Hub threw into a typed error (an abort is returned as it is);
+ * `hub` is the loaded library, whose `HubApiError` carries the Hub's status.
+ */
+export function toHubError(error: unknown, target: HubTarget, hub?: HubModule): Error {
   if (error instanceof AipModelError) return error;
-  if (error instanceof HubApiError) {
+  if (hub !== undefined && error instanceof hub.HubApiError) {
     return hubError(
       { status: error.statusCode, code: undefined, message: error.message },
       target,
