@@ -3,6 +3,7 @@ import { Buffer } from "node:buffer";
 import { readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { IntegrityError } from "../src/errors.ts";
 import type { StorageProgressEvent } from "../src/storage/progress.ts";
 import type { S3Storage } from "../src/storage/storage.ts";
 import {
@@ -101,6 +102,41 @@ describe("S3Storage transfers on radosgw", SLOW, () => {
     assert.equal(await sha256File(target), sha256(new Uint8Array(0)));
     await removeDir(target);
   });
+
+  it(
+    "a small file is checked before it is written: a wrong SHA-256 is an IntegrityError and " +
+      "leaves no file, an abort leaves none either, the right one writes it",
+    SLOW,
+    async () => {
+      const source = join(dir, "checked.bin");
+      const digest = await writeRandomFile(source, 200_000);
+      const key = `${prefix}checked.bin`;
+      await storage.putFile(source, key);
+      const folder = join(dir, "checked");
+      const target = join(folder, "checked.bin");
+      const wrong = "0".repeat(64);
+      await assert.rejects(storage.getFile(key, target, { expectedSha256: wrong }), (error) => {
+        assert.ok(error instanceof IntegrityError, String(error));
+        assert.equal(error.expected, wrong);
+        assert.equal(error.actual, digest);
+        assert.match(error.message, /Nothing was written/);
+        return true;
+      });
+      await assert.rejects(readdir(folder), /ENOENT/);
+      const controller = new AbortController();
+      const reason = new Error("stopped");
+      controller.abort(reason);
+      await assert.rejects(
+        storage.getFile(key, target, { signal: controller.signal }),
+        (error) => error === reason,
+      );
+      await assert.rejects(readdir(folder), /ENOENT/);
+      const got = await storage.getFile(key, target, { expectedSha256: digest });
+      assert.equal(got.sha256, digest);
+      assert.equal(await sha256File(target), digest);
+      assert.deepEqual(await readdir(folder), ["checked.bin"]);
+    },
+  );
 
   it("handles keys with unicode, spaces and URL-special characters", SLOW, async () => {
     const key = `${prefix}dossier é/模型 file+1 %20&=?.bin`;

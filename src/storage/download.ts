@@ -13,6 +13,9 @@
  * carries `If-Match` with the ETag seen first, so an object replaced during the download fails it
  * instead of mixing two versions.
  *
+ * An object that fits one write buffer (1 MiB), with no kept partial file to look for, takes the
+ * shorter path of `small_download.ts`: received whole, checked, then written.
+ *
  * With `resume`, the temporary file has a fixed name (`<destination>.aipmodel-partial`) and a
  * failed or aborted download keeps it with a sidecar (`.aipmodel-partial.json`: the ETag, the size
  * and the length of the known-good prefix, the bytes hashed in order). The next call with `resume`
@@ -41,13 +44,14 @@ import type { StorageContext } from "./client.ts";
 import { withRetries } from "./call.ts";
 import { getObject } from "./read.ts";
 import type { WireBody } from "./wire.ts";
-import { localFileError, toStorageError } from "./errors.ts";
+import { brokenBody, localFileError, toStorageError } from "./errors.ts";
 import { requireObject } from "./exists.ts";
 import { limiterOf, type TransferLimiter, type TransferTuning } from "./limiter.ts";
 import type { TransferResult } from "./objects.ts";
 import { checkInteger } from "./options.ts";
 import { OrderedHash } from "./ordered_hash.ts";
 import { BoundedGroup } from "./pool.ts";
+import { getSmallFile } from "./small_download.ts";
 import { type ProgressCounter, progressCounter, type StorageProgressListener } from "./progress.ts";
 
 /** The suffix of a kept partial download (see the module documentation). */
@@ -152,13 +156,33 @@ export async function getFile(
     key,
     totalBytes: size,
   });
+  // A small object with no kept partial to look for: received whole, checked, then written.
+  if (
+    size > 0 && size <= WRITE_SIZE && (options.resume !== true || options.noKeptPartial === true)
+  ) {
+    progress(0);
+    const sha256 = await getSmallFile({
+      context,
+      key,
+      destination,
+      size,
+      etag: head.etag,
+      expectedSha256: options.expectedSha256,
+      fsync: options.fsync === true,
+      limiter,
+      bufferSize: WRITE_SIZE,
+      signal,
+    });
+    progress(size);
+    return { bucket: context.bucket, key, size, etag: head.etag, sha256, resumedBytes: 0 };
+  }
   const directory = dirname(destination);
   const resume = options.resume === true && head.etag !== undefined;
   const temporary = resume ? partialPath(destination) : join(
     directory,
     fittedName("", basename(destination), `.${randomBytes(6).toString("hex")}.incomplete`),
   );
-  const sidecar = `${partialPath(destination)}.json`;
+  const sidecar = `${temporary}.json`;
   const hash = createHash("sha256");
   let handle: FileHandle | undefined;
   let ordered: OrderedHash | undefined;
@@ -369,7 +393,7 @@ function fetchRange(
     );
     if (output.contentLength !== undefined && output.contentLength !== expected) {
       output.body.destroy();
-      throw truncated(context, key, output.contentLength, expected);
+      throw brokenBody(context, key, output.contentLength, expected);
     }
     await writeBody(
       get,
@@ -422,7 +446,7 @@ async function writeBody(
   // buffer is written (the connection waits) before the rest of the piece is taken.
   const sink = (piece: Uint8Array): void | Promise<void> => {
     if (written.bytes + pendingBytes + piece.length > expected) {
-      throw truncated(context, key, written.bytes + pendingBytes + piece.length, expected);
+      throw brokenBody(context, key, written.bytes + pendingBytes + piece.length, expected);
     }
     let offset = fill(piece, 0);
     if (pendingBytes < buffer.length) return;
@@ -447,7 +471,7 @@ async function writeBody(
     // Written and hashed (the hash reads it synchronously): free for the next range.
     get.limiter.giveBuffer(buffer);
   }
-  if (written.bytes !== expected) throw truncated(context, key, written.bytes, expected);
+  if (written.bytes !== expected) throw brokenBody(context, key, written.bytes, expected);
 }
 
 /**
@@ -469,20 +493,6 @@ async function finish(
       throw localFileError("write", path, error);
     });
   }
-}
-
-/** A body that ended early or ran long: a broken transfer, retried like a network failure. */
-function truncated(
-  context: StorageContext,
-  key: string,
-  got: number,
-  expected: number,
-): ConnectionError {
-  return new ConnectionError(
-    "s3",
-    `S3 at ${context.endpoint} sent ${got} bytes instead of ${expected} for ` +
-      `s3://${context.bucket}/${key}; the transfer broke off.`,
-  );
 }
 
 /** Whether `error` (or a cause of it) says the local disk or quota is full. */

@@ -230,3 +230,17 @@ export function localFileError(action: string, path: string, error: unknown): Ai
   const reason = typeof code === "string" ? code : String(shape(error).message ?? error);
   return new AipModelError(`Cannot ${action} ${path}: ${reason}`, { cause: error });
 }
+
+/** A body that ended early or ran long: a broken transfer, retried like a network failure. */
+export function brokenBody(
+  context: StorageContext,
+  key: string,
+  got: number,
+  expected: number,
+): ConnectionError {
+  return new ConnectionError(
+    "s3",
+    `S3 at ${context.endpoint} sent ${got} bytes instead of ${expected} for ` +
+      `s3://${context.bucket}/${key}; the transfer broke off.`,
+  );
+}
