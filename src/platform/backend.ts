@@ -177,9 +177,6 @@ export async function openPlatformBackend(
     retry: options.retry,
     timeoutMs: options.timeoutMs,
   });
-  await client.login({ signal });
-  ok(`ClearML at ${client.apiHost} accepted the keys`);
-
   const storage = new S3Storage({
     endpoint: options.cephEndpointUrl,
     accessKey: options.cephAccessKey,
@@ -188,7 +185,12 @@ export async function openPlatformBackend(
     ...(options.retry === undefined ? {} : { retry: options.retry }),
   });
   try {
-    await checkBucket(storage, signal);
+    // The two services are checked at once; a refused ClearML login is reported first.
+    const bucketChecked = checkBucket(storage, signal);
+    bucketChecked.catch(() => {});
+    await client.login({ signal });
+    ok(`ClearML at ${client.apiHost} accepted the keys`);
+    await bucketChecked;
     ok(`S3 bucket ${storage.bucket} at ${storage.endpoint} is reachable`);
     const projectName = projectNameOf(options.username);
     const projectId = await new ProjectsAPI(client).getOrCreate({ name: projectName, signal });

@@ -134,52 +134,58 @@ export interface ListedFile {
   path: string;
 }
 
-/**
- * The version's objects (excluded segments left out), checked against the manifest when there is
- * one: a file missing, added or of another size is an {@link IntegrityError}.
- */
-export async function listVersion(
+/** The version's objects, excluded segments left out. */
+async function listVersion(
   context: RegistryContext,
-  resolved: ResolvedVersion,
-  manifest: Manifest | undefined,
+  prefix: string,
   signal: AbortSignal | undefined,
 ): Promise<ListedFile[]> {
-  const { prefix } = resolved;
   const listed: ListedFile[] = [];
   for await (const entry of context.backend.objects.list(prefix, { signal })) {
     const segments = safeSegments(entry.key.slice(prefix.length));
     if (isExcluded(segments)) continue;
     listed.push({ entry, segments, path: segments.join("/") });
   }
-  if (manifest !== undefined) {
-    const expected = filesByPath(manifest);
-    for (const file of listed) {
-      const want = expected.get(file.path);
-      if (want === undefined) {
-        throw new IntegrityError(
-          `${file.entry.key} is not in the manifest of version '${resolved.version}': the ` +
-            "version was changed after it was published.",
-          { subject: file.path, expected: "absent", actual: `${file.entry.size} bytes` },
-        );
-      }
-      if (want.size !== file.entry.size) {
-        throw new IntegrityError(
-          `${file.entry.key} holds ${file.entry.size} bytes, not the ${want.size} of the manifest.`,
-          { subject: file.path, expected: String(want.size), actual: String(file.entry.size) },
-        );
-      }
-      expected.delete(file.path);
-    }
-    for (const missing of expected.values()) {
-      if (isExcluded(missing.path.split("/"))) continue;
+  return listed;
+}
+
+/**
+ * Checks the version's objects against its manifest, when there is one: a file missing, added or
+ * of another size is an {@link IntegrityError}.
+ */
+function checkListing(
+  resolved: ResolvedVersion,
+  listed: readonly ListedFile[],
+  manifest: Manifest | undefined,
+): void {
+  if (manifest === undefined) return;
+  const { prefix } = resolved;
+  const expected = filesByPath(manifest);
+  for (const file of listed) {
+    const want = expected.get(file.path);
+    if (want === undefined) {
       throw new IntegrityError(
-        `${prefix}${missing.path} is missing from version '${resolved.version}' (its manifest ` +
-          "lists it).",
-        { subject: missing.path, expected: `${missing.size} bytes`, actual: "missing" },
+        `${file.entry.key} is not in the manifest of version '${resolved.version}': the ` +
+          "version was changed after it was published.",
+        { subject: file.path, expected: "absent", actual: `${file.entry.size} bytes` },
       );
     }
+    if (want.size !== file.entry.size) {
+      throw new IntegrityError(
+        `${file.entry.key} holds ${file.entry.size} bytes, not the ${want.size} of the manifest.`,
+        { subject: file.path, expected: String(want.size), actual: String(file.entry.size) },
+      );
+    }
+    expected.delete(file.path);
   }
-  return listed;
+  for (const missing of expected.values()) {
+    if (isExcluded(missing.path.split("/"))) continue;
+    throw new IntegrityError(
+      `${prefix}${missing.path} is missing from version '${resolved.version}' (its manifest ` +
+        "lists it).",
+      { subject: missing.path, expected: `${missing.size} bytes`, actual: "missing" },
+    );
+  }
 }
 
 /** Downloads a version of a model; see the module documentation. */
@@ -199,10 +205,14 @@ export async function getModel(
   const { objects } = context.backend;
   const resolved = await resolveVersion(context, modelName, options.version, signal);
   const { version, prefix } = resolved;
-  const manifest = await readManifest(objects, resolved.info, signal);
+  // The manifest and the listing are independent requests: both at once.
+  const [manifest, listed] = await Promise.all([
+    readManifest(objects, resolved.info, signal),
+    listVersion(context, prefix, signal),
+  ]);
+  checkListing(resolved, listed, manifest);
   const expected = filesByPath(manifest);
   const root = insideRoot(options.localDest, safeSegments(version));
-  const listed = await listVersion(context, resolved, manifest, signal);
   if (listed.length === 0) {
     throw new NotFoundError("object", prefix, `No files under ${prefix} for '${modelName}'`);
   }
