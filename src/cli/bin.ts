@@ -14,6 +14,14 @@ import { main } from "./main.ts";
 // business and would break "one line on stderr".
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
+// A reader that went away (`aipmodel ls | head -1`) is not a failure of the command: what it
+// would have read is dropped and the operation still ends (or rolls back) normally.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+  });
+}
+
 const interrupt = new AbortController();
 process.on("SIGINT", () => {
   if (interrupt.signal.aborted) process.exit(130);
