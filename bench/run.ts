@@ -13,11 +13,11 @@
  * upload goes to a fresh key prefix (SDK: version `r<N>` of a model removed after the round;
  * peers: `<bucket>/<tool>/<case>/r<N>/` in a bucket of their own); every download goes to an
  * empty folder; the downloaded bytes are checked (count, sizes, SHA-256) outside the timing.
- * `sync` runs before each timed command so one client's dirty pages do not slow the next. The
- * downloaded trees are removed at the end of each case, not after each download: on an ext4
- * without a journal (this machine's), creating a file skips every inode deleted in the last
- * 60 s or more and reads it to know (`recently_deleted`), so removing 2,000 files charged the
- * next client's 2,000 creations with up to 3 s of kernel time, depending on who ran next.
+ * `sync` runs before each timed command so one client's dirty pages do not slow the next. A
+ * downloaded tree is removed once checked, except a tree of many files, removed at the end of its
+ * case: on an ext4 without a journal (this machine's), creating a file skips every inode deleted
+ * in the last 60 to 300 s and reads it to know (`recently_deleted`), so removing 2,000 files
+ * charged the next client's 2,000 creations with up to 3 s of kernel time, whoever ran next.
  *
  * @module
  */
@@ -50,6 +50,9 @@ import {
   type ToolContext,
   tools,
 } from "./tools.ts";
+
+/** A downloaded tree of more files than this is removed at the end of its case (see above). */
+const MANY_FILES = 100;
 
 const REPO = resolve(dirname(new URL(import.meta.url).pathname), "..");
 const SEED = 20261127;
@@ -302,7 +305,8 @@ async function main(): Promise<number> {
               if (problem) down.error = `download check: ${problem}`;
             }
             report("download", down);
-            downloaded.push(dest);
+            if (files.length > MANY_FILES) downloaded.push(dest);
+            else rmSync(dest, { recursive: true, force: true });
           }
           if (tool.cleanup) {
             await run(tool.cleanup(spec, round), `${spec.id}-r${round}-${tool.name}-cleanup`);
