@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
-import { readdir, rm, stat, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { IntegrityError } from "../src/errors.ts";
@@ -318,11 +318,15 @@ describe("the transfer engine: hashes, manifests, verification, resume, dedup", 
       assert.equal(third.bytes, 0);
       assert.equal(counts.getFile, getsBefore);
 
-      // A damaged local file is fetched again (and only that one).
+      // A damaged local file is fetched again (and only that one); the partial file a killed
+      // process left (no sidecar) is written over and renamed, not left behind.
       await writeFile(join(out, "v1", "note.txt"), "changed");
+      await writeFile(join(out, "v1", "note.txt.aipmodel-partial"), "left by a killed process");
       const fourth = await manager.getModel({ modelName: "engine_resume", localDest: out });
       assert.equal(fourth.skippedFiles, 1);
       assert.equal(fourth.bytes, "large model".length);
+      assert.deepEqual((await readdir(join(out, "v1"))).sort(), ["big.bin", "note.txt"]);
+      assert.equal(await readFile(join(out, "v1", "note.txt"), "utf8"), "large model");
       await rm(join(source), { recursive: true, force: true });
     },
   );

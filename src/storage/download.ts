@@ -165,6 +165,8 @@ export async function getFile(
       context,
       key,
       destination,
+      // Resumable downloads name their temporary file: a stray one is overwritten, not left.
+      temporary: options.resume === true ? partialPath(destination) : undefined,
       size,
       etag: head.etag,
       expectedSha256: options.expectedSha256,

@@ -25,6 +25,11 @@ export interface SmallDownload {
   context: StorageContext;
   key: string;
   destination: string;
+  /**
+   * The temporary file: a fixed name replaces a stray file of that name (the partial file of a
+   * process that was killed). By default a new random name next to the destination.
+   */
+  temporary: string | undefined;
   /** The object's size (at most `bufferSize`) and its ETag (sent as `If-Match`). */
   size: number;
   etag: string | undefined;
@@ -58,7 +63,12 @@ export function getSmallFile(download: SmallDownload): Promise<string> {
           { subject: key, expected, actual: sha256 },
         );
       }
-      await writeComplete(download.destination, data, download.fsync);
+      const { destination } = download;
+      const temporary = download.temporary ?? join(
+        dirname(destination),
+        fittedName("", basename(destination), `.${randomBytes(6).toString("hex")}.incomplete`),
+      );
+      await writeComplete(destination, temporary, data, download.fsync);
       return sha256;
     } finally {
       limiter.giveBuffer(buffer);
@@ -94,15 +104,16 @@ async function receive(download: SmallDownload, data: Uint8Array): Promise<void>
 }
 
 /**
- * Writes `data` to a new temporary file next to `destination` (creating the folder when it is
- * missing) and renames it into place; on any failure the temporary file is removed.
+ * Writes `data` to `temporary` (created or truncated; its folder created when it is missing) and
+ * renames it over `destination`; on any failure the temporary file is removed.
  */
-async function writeComplete(destination: string, data: Uint8Array, sync: boolean) {
-  const directory = dirname(destination);
-  const temporary = join(
-    directory,
-    fittedName("", basename(destination), `.${randomBytes(6).toString("hex")}.incomplete`),
-  );
+async function writeComplete(
+  destination: string,
+  temporary: string,
+  data: Uint8Array,
+  sync: boolean,
+) {
+  const directory = dirname(temporary);
   let fd: number;
   try {
     fd = await openNew(temporary);
