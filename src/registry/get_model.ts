@@ -21,7 +21,7 @@
 import { mkdir, readdir, stat } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import { IntegrityError, NotFoundError, ValidationError } from "../errors.ts";
-import { partialPath } from "../storage/download.ts";
+import { partialPath } from "../storage/temporary_file.ts";
 import type { TransferLimiter, TransferTuning } from "../storage/limiter.ts";
 import { tuningOf } from "./add_model.ts";
 import type { ObjectEntry } from "./backend.ts";

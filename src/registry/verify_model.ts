@@ -9,7 +9,7 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { ValidationError } from "../errors.ts";
-import { PARTIAL_SUFFIX } from "../storage/download.ts";
+import { PARTIAL_SUFFIX } from "../storage/temporary_file.ts";
 import { runBounded } from "../storage/pool.ts";
 import type { RegistryContext } from "./context.ts";
 import { hashLocalFile, hashStream } from "./file_hash.ts";

@@ -25,26 +25,15 @@
  * @module
  */
 
-import { createHash, type Hash, randomBytes } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import {
-  type FileHandle,
-  mkdir,
-  open,
-  readFile,
-  rename,
-  rm,
-  stat,
-  writeFile,
-} from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { type FileHandle, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { ConnectionError, IntegrityError } from "../errors.ts";
-import { fittedName } from "../file_names.ts";
 import type { StorageContext } from "./client.ts";
 import { withRetries } from "./call.ts";
 import { getObject } from "./read.ts";
 import type { WireBody } from "./wire.ts";
-import { brokenBody, localFileError, toStorageError } from "./errors.ts";
+import { brokenBody, localFileError, sha256Mismatch, toStorageError } from "./errors.ts";
 import { requireObject } from "./exists.ts";
 import { limiterOf, type TransferLimiter, type TransferTuning } from "./limiter.ts";
 import type { TransferResult } from "./objects.ts";
@@ -52,19 +41,8 @@ import { checkInteger } from "./options.ts";
 import { OrderedHash } from "./ordered_hash.ts";
 import { BoundedGroup } from "./pool.ts";
 import { getSmallFile } from "./small_download.ts";
+import { openTemporary, partialPath, randomTemporaryPath } from "./temporary_file.ts";
 import { type ProgressCounter, progressCounter, type StorageProgressListener } from "./progress.ts";
-
-/** The suffix of a kept partial download (see the module documentation). */
-export const PARTIAL_SUFFIX = ".aipmodel-partial";
-
-/**
- * Where a download to `destination` keeps its partial file: `<name>.aipmodel-partial`, the name
- * shortened so that the sidecar (`.json` more) still fits a file system's 255 bytes.
- */
-export function partialPath(destination: string): string {
-  return join(dirname(destination), fittedName("", basename(destination), `${PARTIAL_SUFFIX}.json`))
-    .slice(0, -".json".length);
-}
 
 /** Options of {@link getFile}. */
 export interface GetFileOptions extends TransferTuning {
@@ -156,17 +134,17 @@ export async function getFile(
     key,
     totalBytes: size,
   });
+  const resume = options.resume === true && head.etag !== undefined;
+  // Resumable downloads name their temporary file: a stray one is overwritten, not left behind.
+  const temporary = resume ? partialPath(destination) : randomTemporaryPath(destination);
   // A small object with no kept partial to look for: received whole, checked, then written.
-  if (
-    size > 0 && size <= WRITE_SIZE && (options.resume !== true || options.noKeptPartial === true)
-  ) {
+  if (size > 0 && size <= WRITE_SIZE && (!resume || options.noKeptPartial === true)) {
     progress(0);
     const sha256 = await getSmallFile({
       context,
       key,
       destination,
-      // Resumable downloads name their temporary file: a stray one is overwritten, not left.
-      temporary: options.resume === true ? partialPath(destination) : undefined,
+      temporary,
       size,
       etag: head.etag,
       expectedSha256: options.expectedSha256,
@@ -178,12 +156,6 @@ export async function getFile(
     progress(size);
     return { bucket: context.bucket, key, size, etag: head.etag, sha256, resumedBytes: 0 };
   }
-  const directory = dirname(destination);
-  const resume = options.resume === true && head.etag !== undefined;
-  const temporary = resume ? partialPath(destination) : join(
-    directory,
-    fittedName("", basename(destination), `.${randomBytes(6).toString("hex")}.incomplete`),
-  );
   const sidecar = `${temporary}.json`;
   const hash = createHash("sha256");
   let handle: FileHandle | undefined;
@@ -193,7 +165,7 @@ export async function getFile(
       ? await resumePoint(temporary, sidecar, head.etag, size, hash)
       : undefined;
     const start = resumed ?? 0;
-    handle = await openTemporary(temporary, start > 0 ? "r+" : "w+", directory);
+    handle = await openTemporary(temporary, start > 0 ? "r+" : "w+");
     if (start > 0) await handle.truncate(start);
     const failed = new AbortController();
     ordered = new OrderedHash(hash, start, handle, (error) => failed.abort(error));
@@ -221,11 +193,12 @@ export async function getFile(
     await finish(handle, temporary, ordered.offset, size, options.fsync === true);
     const sha256 = hash.digest("hex");
     if (options.expectedSha256 !== undefined && sha256 !== options.expectedSha256) {
-      throw new IntegrityError(
-        `The SHA-256 of s3://${context.bucket}/${key} is ${sha256}, not the ` +
-          `${options.expectedSha256} its manifest lists: the object was damaged or replaced. ` +
-          "The downloaded file was deleted.",
-        { subject: key, expected: options.expectedSha256, actual: sha256 },
+      throw sha256Mismatch(
+        context,
+        key,
+        options.expectedSha256,
+        sha256,
+        "The downloaded file was deleted.",
       );
     }
     await handle.close();
@@ -250,26 +223,6 @@ export async function getFile(
     }
     throw error;
   }
-}
-
-/**
- * Opens the temporary file, creating its folder first when missing (tried after the open fails:
- * downloads into an existing folder make no extra system call).
- */
-async function openTemporary(path: string, flags: string, directory: string): Promise<FileHandle> {
-  try {
-    return await open(path, flags);
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== "ENOENT") {
-      throw localFileError("create", path, error);
-    }
-  }
-  await mkdir(directory, { recursive: true }).catch((error) => {
-    throw localFileError("create the folder", directory, error);
-  });
-  return await open(path, flags).catch((error) => {
-    throw localFileError("create", path, error);
-  });
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   AipModelError,
   AuthenticationError,
   ConnectionError,
+  IntegrityError,
   StorageError,
   TimeoutError,
 } from "../errors.ts";
@@ -242,5 +243,23 @@ export function brokenBody(
     "s3",
     `S3 at ${context.endpoint} sent ${got} bytes instead of ${expected} for ` +
       `s3://${context.bucket}/${key}; the transfer broke off.`,
+  );
+}
+
+/**
+ * Bytes whose SHA-256 is not the one the manifest lists: a damaged or replaced object. `outcome`
+ * says what became of the download.
+ */
+export function sha256Mismatch(
+  context: StorageContext,
+  key: string,
+  expected: string,
+  actual: string,
+  outcome: string,
+): IntegrityError {
+  return new IntegrityError(
+    `The SHA-256 of s3://${context.bucket}/${key} is ${actual}, not the ${expected} its ` +
+      `manifest lists: the object was damaged or replaced. ${outcome}`,
+    { subject: key, expected, actual },
   );
 }
