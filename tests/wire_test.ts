@@ -1,5 +1,5 @@
 /**
- * The data path's HTTP/1.1 (src/storage/http1.ts, src/storage/wire.ts) against a scripted server
+ * The data path's HTTP/1.1 (src/http/http1.ts, src/http/wire.ts) against a scripted server
  * on 127.0.0.1: every way an answer can be cut into reads, chunked bodies, connections the server
  * closes, malformed answers, timeouts and aborts. Real sockets; the radosgw side is covered by the
  * storage and fault tests.
@@ -10,9 +10,9 @@ import { once } from "node:events";
 import * as net from "node:net";
 import { after, before, describe, it } from "node:test";
 import { TimeoutError } from "../src/errors.ts";
-import { chunkedFraming, framingOf, keepsAlive, parseHead } from "../src/storage/http1.ts";
+import { chunkedFraming, framingOf, keepsAlive, parseHead } from "../src/http/http1.ts";
 import { parseListPage, xmlText } from "../src/storage/list_xml.ts";
-import { type WireOptions, WirePool, type WireResponse } from "../src/storage/wire.ts";
+import { type WireOptions, WirePool, type WireResponse } from "../src/http/wire.ts";
 
 const encoder = new TextEncoder();
 const text = (bytes: Uint8Array[]) => new TextDecoder().decode(Buffer.concat(bytes));
@@ -150,6 +150,8 @@ describe("WirePool against a scripted server", () => {
     timeoutMs: 500,
     maxSockets: 2,
     origin: `http://127.0.0.1:${server.port}`,
+    service: "s3",
+    name: "S3",
   });
   const get = (path = "/b/k", signal?: AbortSignal): Promise<WireResponse> =>
     pool.send({ head: `GET ${path} HTTP/1.1\r\nhost: x\r\n`, describe: "GET", signal });

@@ -6,7 +6,7 @@
  */
 
 import { AuthenticationError, ValidationError } from "../errors.ts";
-import { fetchWithPolicy } from "../http/fetch.ts";
+import { fetchWithPolicy, type HttpAnswer } from "../http/fetch.ts";
 import { isIdempotentEndpoint } from "./endpoints.ts";
 import { dataOrThrow, parseAnswer, readEnvelope } from "./envelope.ts";
 import {
@@ -152,7 +152,7 @@ export class ClearMLClient implements ClearMLCaller {
     token: string,
     idempotent: boolean,
     signal: AbortSignal | undefined,
-  ): Promise<Response> {
+  ): Promise<HttpAnswer> {
     return fetchWithPolicy({
       service: "clearml",
       url,
@@ -169,7 +169,7 @@ export class ClearMLClient implements ClearMLCaller {
     });
   }
 
-  async #refusedTwice(response: Response, endpoint: string, url: string): Promise<Error> {
+  async #refusedTwice(response: HttpAnswer, endpoint: string, url: string): Promise<Error> {
     const context = { endpoint, url, secrets: this.#session.secrets() };
     let cause: unknown;
     try {

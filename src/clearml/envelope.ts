@@ -6,7 +6,7 @@
  */
 
 import { ClearMLError, ServiceError } from "../errors.ts";
-import { describeUrl } from "../http/fetch.ts";
+import { describeUrl, type HttpAnswer } from "../http/fetch.ts";
 import { redact } from "../redact.ts";
 
 /** The `meta` block of an answer, as far as the client reads it. */
@@ -35,7 +35,7 @@ export type ParsedAnswer =
  * console.assert(answer.kind === "other");
  * ```
  */
-export async function parseAnswer(response: Response): Promise<ParsedAnswer> {
+export async function parseAnswer(response: HttpAnswer): Promise<ParsedAnswer> {
   const text = await response.text();
   let json: unknown;
   try {
@@ -82,7 +82,10 @@ export interface EnvelopeContext {
  * console.assert((data as { id: string }).id === "x");
  * ```
  */
-export async function readEnvelope(response: Response, context: EnvelopeContext): Promise<unknown> {
+export async function readEnvelope(
+  response: HttpAnswer,
+  context: EnvelopeContext,
+): Promise<unknown> {
   const answer = await parseAnswer(response);
   return dataOrThrow(answer, response.status, context);
 }
@@ -135,7 +138,7 @@ export function dataOrThrow(
   return data;
 }
 
-function describeBody(response: Response, text: string): string {
+function describeBody(response: HttpAnswer, text: string): string {
   const type = response.headers.get("content-type")?.split(";")[0]?.trim() || "no content type";
   const squeezed = text.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim();
   if (squeezed === "") return `${type}, empty body`;

@@ -9,8 +9,37 @@
 import { ConnectionError, type ServiceName, TimeoutError } from "../errors.ts";
 import { isRetryableStatus, type ResolvedRetryOptions, retryDelay, sleep } from "./retry.ts";
 
-/** A fetch function, `globalThis.fetch` by default; the seam for proxies and tests. */
+/** A fetch function; the seam for proxies, instrumentation and tests. */
 export type FetchLike = (input: Request | URL | string, init?: RequestInit) => Promise<Response>;
+
+/** What the SDK sends through a transport: a fetch's init, reduced to what it uses. */
+export interface TransportInit {
+  /** The method. */
+  method: string;
+  /** Header values by name. */
+  headers?: Record<string, string>;
+  /** The body, as text. */
+  body?: string;
+  /** Aborts the request and the reading of its answer. */
+  signal?: AbortSignal;
+}
+
+/** The part of a fetch `Response` the SDK reads: any {@link FetchLike}'s answer is one. */
+export interface HttpAnswer {
+  /** The status code. */
+  readonly status: number;
+  /** Whether the status is 2xx. */
+  readonly ok: boolean;
+  /** The headers. */
+  readonly headers: { get(name: string): string | null };
+  /** The body as text (read once). */
+  text(): Promise<string>;
+  /** The body, to give up unread. */
+  readonly body: { cancel(): Promise<void> } | null;
+}
+
+/** Sends one request: a {@link FetchLike}, or the SDK's own HTTP/1.1 client (`wire_fetch.ts`). */
+export type HttpTransport = (input: string, init: TransportInit) => Promise<HttpAnswer>;
 
 /** One request as {@link fetchWithPolicy} sends it. */
 export interface PolicyRequest {
@@ -18,12 +47,12 @@ export interface PolicyRequest {
   service: ServiceName;
   /** The URL; only its origin and path appear in errors (never its query). */
   url: string;
-  /** Builds the init of each attempt (a body stream cannot be sent twice). */
-  init: () => RequestInit;
+  /** Builds the init of each attempt. */
+  init: () => Omit<TransportInit, "signal">;
   /** Whether the call can safely run twice (see `retry.ts`). */
   idempotent: boolean;
-  /** The fetch to use. */
-  fetch: FetchLike;
+  /** The transport to use. */
+  fetch: HttpTransport;
   /** The time limit of one attempt, in milliseconds. */
   timeoutMs: number;
   /** The retry policy. */
@@ -47,13 +76,13 @@ export function describeUrl(url: string): string {
  * error status the caller interprets). Throws {@link ConnectionError} or {@link TimeoutError} when
  * no response came, and the signal's reason when the caller aborted.
  */
-export async function fetchWithPolicy(request: PolicyRequest): Promise<Response> {
+export async function fetchWithPolicy(request: PolicyRequest): Promise<HttpAnswer> {
   const { retry, signal } = request;
   for (let attempt = 0;; attempt++) {
     signal?.throwIfAborted();
     const timeout = AbortSignal.timeout(request.timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
-    let response: Response;
+    let response: HttpAnswer;
     try {
       response = await request.fetch(request.url, { ...request.init(), signal: combined });
     } catch (error) {

@@ -6,7 +6,8 @@
  */
 
 import { ValidationError } from "../errors.ts";
-import type { FetchLike } from "./fetch.ts";
+import type { FetchLike, HttpTransport } from "./fetch.ts";
+import { wireTransport } from "./wire_fetch.ts";
 
 /**
  * Checks that `value` is an http(s) URL without credentials, query or fragment, and returns it
@@ -59,17 +60,37 @@ export function resolveTimeoutMs(value: number | undefined, fallback = 30_000): 
   return timeoutMs;
 }
 
+/** The runtime's fetch as it was when the SDK was loaded. */
+const RUNTIME_FETCH: unknown = globalThis.fetch;
+
+/** Node's fetch loads undici on its first call (see `wire_fetch.ts`); Deno's and Bun's are native. */
+function isNode(): boolean {
+  const process = (globalThis as { process?: { versions?: Record<string, string | undefined> } })
+    .process;
+  return !("Deno" in globalThis) && typeof process?.versions?.node === "string" &&
+    process.versions.bun === undefined;
+}
+
+let nodeTransport: HttpTransport | undefined;
+
 /**
- * The given fetch, or the runtime's.
+ * The given fetch; else, on Node, the SDK's own HTTP/1.1 client (unless `globalThis.fetch` was
+ * replaced, by a polyfill or a test, then that one); else the runtime's fetch.
  *
  * @example
  * ```ts
  * import { resolveFetch } from "./options.ts";
- * const fetch = resolveFetch(undefined);
+ * const send = resolveFetch(undefined);
  * ```
  */
-export function resolveFetch(value: FetchLike | undefined): FetchLike {
+export function resolveFetch(value: FetchLike | undefined): HttpTransport {
   if (value !== undefined) return value;
-  // Bound late so that a test or polyfill replacing globalThis.fetch afterwards is honoured.
-  return (input, init) => globalThis.fetch(input, init);
+  return (input, init) => {
+    // Chosen at each call, so that a fetch replaced after the SDK was loaded is honoured.
+    if (globalThis.fetch === RUNTIME_FETCH && isNode()) {
+      nodeTransport ??= wireTransport();
+      return nodeTransport(input, init);
+    }
+    return globalThis.fetch(input, init);
+  };
 }

@@ -15,9 +15,9 @@
  * @module
  */
 
-import { ValidationError } from "../errors.ts";
+import { requestHead } from "../http/http1.ts";
 import { encodeKeyPath, encodeQuery, encodeRfc3986, Signer } from "./sigv4.ts";
-import { type WireBody, WirePool } from "./wire.ts";
+import { type WireBody, WirePool } from "../http/wire.ts";
 
 /** How the transport reaches the endpoint. */
 export interface DirectOptions {
@@ -96,6 +96,8 @@ export class DirectTransport {
       timeoutMs: options.timeoutMs,
       maxSockets: options.maxSockets,
       origin: this.#base.origin,
+      service: "s3",
+      name: "S3",
     });
   }
 
@@ -118,15 +120,7 @@ export class DirectTransport {
       path,
       headers: request.headers ?? {},
     });
-    let head = `${request.method} ${path} HTTP/1.1\r\nhost: ${host}\r\n` +
-      `content-length: ${body?.length ?? 0}\r\n`;
-    for (const name in headers) {
-      const value = headers[name] as string;
-      if (/[\r\n]/.test(value) || /[^!#$%&'*+.^_`|~0-9A-Za-z-]/.test(name)) {
-        throw new ValidationError("header", `a header without line breaks (${name})`);
-      }
-      head += `${name}: ${value}\r\n`;
-    }
+    const head = requestHead(request.method, path, host, headers, body?.length ?? 0);
     const answer = await this.#pool.send({
       head,
       body,

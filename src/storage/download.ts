@@ -32,7 +32,7 @@ import { ConnectionError, IntegrityError } from "../errors.ts";
 import type { StorageContext } from "./client.ts";
 import { withRetries } from "./call.ts";
 import { getObject } from "./read.ts";
-import type { WireBody } from "./wire.ts";
+import type { WireBody } from "../http/wire.ts";
 import { brokenBody, localFileError, sha256Mismatch, toStorageError } from "./errors.ts";
 import { requireObject } from "./exists.ts";
 import { limiterOf, type TransferLimiter, type TransferTuning } from "./limiter.ts";

@@ -11,7 +11,7 @@ import type { StorageContext } from "./client.ts";
 import { sendDirect } from "./direct_call.ts";
 import { toStorageError } from "./errors.ts";
 import { cleanEtag } from "./objects.ts";
-import type { WireBody } from "./wire.ts";
+import type { WireBody } from "../http/wire.ts";
 import { checkInteger, MiB } from "./options.ts";
 
 /** Options of {@link getBytes}. */

@@ -2,7 +2,7 @@
  * One HTTP/1.1 connection of a `WirePool` (`wire.ts`): its socket (`node:net`, or `node:tls` for
  * https), the exchange it carries (a request, then the answer's head and body, framed by
  * `Content-Length`, chunks or the close), its timeouts and its abort. See `wire.ts` for why the
- * data path has a transport of its own and how a body's pieces reach their consumer.
+ * SDK has a transport of its own and how a body's pieces reach their consumer.
  *
  * @module
  */
@@ -103,8 +103,8 @@ export class Connection {
     this.#connectTimer = setTimeout(() => {
       this.#fail(
         new TimeoutError(
-          "s3",
-          `S3 at ${options.origin} did not accept a connection within ${options.connectTimeoutMs} ms`,
+          options.service,
+          `${options.name} at ${options.origin} did not accept a connection within ${options.connectTimeoutMs} ms`,
           options.connectTimeoutMs,
         ),
       );
@@ -113,8 +113,8 @@ export class Connection {
     this.#socket.on("timeout", () => {
       this.#fail(
         new TimeoutError(
-          "s3",
-          `S3 at ${options.origin} sent or received nothing for ${options.timeoutMs} ms during ` +
+          options.service,
+          `${options.name} at ${options.origin} sent or received nothing for ${options.timeoutMs} ms during ` +
             `${this.#exchange?.request.describe ?? "a request"}.`,
           options.timeoutMs,
         ),
@@ -122,7 +122,10 @@ export class Connection {
     });
     this.#socket.on("error", (error) => this.#fail(error));
     this.#socket.on("end", () => this.#ended());
-    this.#socket.on("close", () => this.#fail(closedError("S3 closed the connection")));
+    this.#socket.on(
+      "close",
+      () => this.#fail(closedError(`${this.#options.name} closed the connection`)),
+    );
   }
 
   /** Open and carrying nothing. */
@@ -186,7 +189,9 @@ export class Connection {
   #receive(bytes: Uint8Array): boolean {
     const exchange = this.#exchange;
     if (exchange === undefined) {
-      if (bytes.length > 0) this.#fail(new Error("S3 sent bytes that answer no request"));
+      if (bytes.length > 0) {
+        this.#fail(new Error(`${this.#options.name} sent bytes that answer no request`));
+      }
       return false;
     }
     if (exchange.head !== undefined && exchange.sink === undefined) {
@@ -210,7 +215,9 @@ export class Connection {
     const end = headEnd(joined, before - 3);
     if (end < 0) {
       if (joined.length > HEAD_LIMIT) {
-        this.#fail(new Error(`S3's answer has a head longer than ${HEAD_LIMIT} bytes`));
+        this.#fail(
+          new Error(`${this.#options.name}'s answer has a head longer than ${HEAD_LIMIT} bytes`),
+        );
         return false;
       }
       this.#headBytes = joined.slice();
@@ -224,7 +231,9 @@ export class Connection {
       if (head.status < 200) return this.#readHead(exchange, joined.subarray(end));
       framing = framingOf(head);
     } catch (error) {
-      this.#fail(new Error(`S3 sent a malformed answer: ${(error as Error).message}`));
+      this.#fail(
+        new Error(`${this.#options.name} sent a malformed answer: ${(error as Error).message}`),
+      );
       return false;
     }
     this.answered = true;
@@ -242,7 +251,7 @@ export class Connection {
     };
     if (framing === undefined) {
       if (rest.length > 0) {
-        this.#fail(new Error("S3 sent bytes after an answer without a body"));
+        this.#fail(new Error(`${this.#options.name} sent bytes after an answer without a body`));
         return false;
       }
       exchange.bodyDone = true;
@@ -266,7 +275,9 @@ export class Connection {
       try {
         piece = framing.step(bytes, at);
       } catch (error) {
-        this.#fail(new Error(`S3 sent a malformed body: ${(error as Error).message}`));
+        this.#fail(
+          new Error(`${this.#options.name} sent a malformed body: ${(error as Error).message}`),
+        );
         return false;
       }
       at = piece.next;
@@ -298,7 +309,7 @@ export class Connection {
 
   #bodyEnd(exchange: Exchange, bytes: Uint8Array, at: number): boolean {
     if (at < bytes.length) {
-      this.#fail(new Error("S3 sent more bytes than its answer's body"));
+      this.#fail(new Error(`${this.#options.name} sent more bytes than its answer's body`));
       return false;
     }
     exchange.bodyDone = true;
@@ -359,7 +370,7 @@ export class Connection {
       exchange.settle?.resolve();
       return;
     }
-    this.#fail(closedError("S3 closed the connection"));
+    this.#fail(closedError(`${this.#options.name} closed the connection`));
   }
 
   /** Closes the socket and fails the exchange in progress with `error`. */

@@ -1,6 +1,7 @@
 /**
  * HTTP/1.1 over `node:net`/`node:tls` sockets kept alive between requests: the transport of the
- * data path (`direct.ts`). It exists for what `node:http` costs a download: its parser copies
+ * S3 data path (`src/storage/direct.ts`) and, on Node, of the JSON calls (`wire_fetch.ts`). It
+ * exists for what `node:http` costs a download: its parser copies
  * every piece of body into a new buffer, and that garbage (a gigabyte of it per gigabyte
  * downloaded) made V8 run a full collection every few megabytes in a process with a small heap;
  * with its stream machinery it cost 1.1 s of CPU per GiB received, against 0.1 s here (measured
@@ -16,6 +17,7 @@
  */
 
 import { onAbort } from "../abort.ts";
+import type { ServiceName } from "../errors.ts";
 import { closedError, Connection, type PoolHost } from "./wire_connection.ts";
 
 /** Where connections go and how long they may take. */
@@ -34,6 +36,10 @@ export interface WireOptions {
   maxSockets: number;
   /** Names the endpoint in errors. */
   origin: string;
+  /** The service, for timeout errors. */
+  service: ServiceName;
+  /** The service as messages name it (`S3`, `ClearML`). */
+  name: string;
 }
 
 /**
@@ -150,7 +156,7 @@ export class WirePool implements PoolHost {
   }
 
   async #acquire(fresh: boolean, signal: AbortSignal | undefined): Promise<Connection> {
-    if (this.#destroyed) throw closedError("the S3 transport was closed");
+    if (this.#destroyed) throw closedError(`the ${this.#options.name} transport was closed`);
     while (!fresh && this.#idle.length > 0) {
       const idle = this.#idle.pop() as Connection;
       if (idle.usable) return idle;
@@ -171,7 +177,7 @@ export class WirePool implements PoolHost {
       }
       this.#waiting.push(waiter);
     });
-    if (handed === undefined) throw closedError("the S3 transport was closed");
+    if (handed === undefined) throw closedError(`the ${this.#options.name} transport was closed`);
     if (!fresh || !handed.reused) return handed;
     handed.close();
     return await this.#acquire(true, signal);

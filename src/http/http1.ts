@@ -1,10 +1,36 @@
 /**
- * The HTTP/1.1 response format, as pure functions over bytes (no sockets): the head (status line
- * and headers) and the three ways a body ends (RFC 9112 section 6: a `Content-Length`, the chunked
+ * HTTP/1.1 as pure functions over text and bytes (no sockets): a request's head, an answer's head
+ * (status line and headers) and the three ways a body ends (RFC 9112 section 6: a `Content-Length`, the chunked
  * transfer coding, or the connection's close). `wire.ts` feeds them what the socket reads.
  *
  * @module
  */
+
+import { ValidationError } from "../errors.ts";
+
+/**
+ * A request's head, without its blank line: the request line, `host`, `content-length` and
+ * `headers` (names as given). Throws a {@link ValidationError} for a header that would break the
+ * head (a line break in a value, a character not allowed in a name).
+ */
+export function requestHead(
+  method: string,
+  target: string,
+  host: string,
+  headers: Record<string, string>,
+  contentLength: number,
+): string {
+  let head =
+    `${method} ${target} HTTP/1.1\r\nhost: ${host}\r\ncontent-length: ${contentLength}\r\n`;
+  for (const name in headers) {
+    const value = headers[name] as string;
+    if (/[\r\n]/.test(value) || /[^!#$%&'*+.^_`|~0-9A-Za-z-]/.test(name)) {
+      throw new ValidationError("header", `a header without line breaks (${name})`);
+    }
+    head += `${name}: ${value}\r\n`;
+  }
+  return head;
+}
 
 /** The status and headers of an answer. */
 export interface ResponseHead {
@@ -16,7 +42,7 @@ export interface ResponseHead {
   headers: Map<string, string>;
 }
 
-/** The largest head accepted: an answer with more is not from an S3 endpoint. */
+/** The largest head accepted: an answer with more is not from a service this SDK talks to. */
 export const HEAD_LIMIT = 64 * 1024;
 
 const CRLFCRLF = [13, 10, 13, 10];
