@@ -6,10 +6,10 @@
  *
  * Objects above `parallelThreshold` are fetched as ranged GETs in parallel, each written at its
  * offset (positional writes) as it arrives. The hash needs the bytes in order: the part at the
- * hash cursor is hashed as it is written; a part ahead of it is only written, and read back from
- * the file (the page cache) when the cursor reaches it (see `ordered_hash.ts`). No part is held in
- * memory, and a part keeps its slot of the {@link TransferLimiter} until it is hashed, which
- * bounds how far ahead of the cursor the parts run. A broken GET is retried from the byte it reached. Every GET
+ * hash cursor is hashed as it is written; a part ahead of it is written and its buffers kept
+ * until the cursor reaches it (see `ordered_hash.ts`). A part keeps its slot of the
+ * {@link TransferLimiter} (its size in bytes of the memory budget) until it is hashed, which
+ * bounds the memory and how far ahead of the cursor the parts run. A broken GET is retried from the byte it reached. Every GET
  * carries `If-Match` with the ETag seen first, so an object replaced during the download fails it
  * instead of mixing two versions.
  *
@@ -167,8 +167,7 @@ export async function getFile(
     const start = resumed ?? 0;
     handle = await openTemporary(temporary, start > 0 ? "r+" : "w+");
     if (start > 0) await handle.truncate(start);
-    const failed = new AbortController();
-    ordered = new OrderedHash(hash, start, handle, (error) => failed.abort(error));
+    ordered = new OrderedHash(hash, start, (buffer) => limiter.giveBuffer(buffer));
     progress(start);
     const get = { context, key, etag: head.etag, file: handle, progress, ordered, size, limiter };
     const ranges = size - start <= threshold
@@ -186,10 +185,8 @@ export async function getFile(
         ordered?.done(0);
       });
     } else {
-      const inner = signal ? AbortSignal.any([signal, failed.signal]) : failed.signal;
-      await fetchInOrder(get, ranges, limiter, inner);
+      await fetchInOrder(get, ranges, limiter, signal);
     }
-    if (failed.signal.aborted) throw failed.signal.reason;
     await finish(handle, temporary, ordered.offset, size, options.fsync === true);
     const sha256 = hash.digest("hex");
     if (options.expectedSha256 !== undefined && sha256 !== options.expectedSha256) {
@@ -377,7 +374,7 @@ async function writeBody(
 ): Promise<void> {
   const { context, key, file, progress, ordered } = get;
   const { index, position, expected } = part;
-  const buffer = get.limiter.takeBuffer(WRITE_SIZE);
+  let buffer = get.limiter.takeBuffer(WRITE_SIZE);
   let pendingBytes = 0;
   const flush = async () => {
     const length = pendingBytes;
@@ -388,7 +385,8 @@ async function writeBody(
       throw localFileError("write", "the temporary download file", error);
     });
     written.bytes += length;
-    ordered.wrote(index, [data], length);
+    // Kept by the hash (its part is ahead of the cursor): the next bytes go to another buffer.
+    if (ordered.wrote(index, buffer, length)) buffer = get.limiter.takeBuffer(WRITE_SIZE);
     progress(length);
   };
   const fill = (piece: Uint8Array, from: number): number => {
@@ -423,7 +421,7 @@ async function writeBody(
     throw toStorageError(error, context, { operation: "GetObject", key });
   } finally {
     body.destroy();
-    // Written and hashed (the hash reads it synchronously): free for the next range.
+    // Written, and hashed or not kept: free for the next range.
     get.limiter.giveBuffer(buffer);
   }
   if (written.bytes !== expected) throw brokenBody(context, key, written.bytes, expected);

@@ -1,10 +1,10 @@
 /**
  * The transfer settings of the S3 layer: their defaults, applied in one place, and their checks.
  *
- * Memory stays bounded whatever the object size: a file upload streams each part from disk
- * (about 64 KiB buffered per part in flight), a download writes each ranged body to disk as it
- * arrives, and only {@link putStream} of a stream of unknown size holds whole parts in memory
- * (at most `concurrency + 2` of them).
+ * Memory stays bounded whatever the object size: a file upload reads each part into a buffer
+ * taken from the transfer's memory budget (`limiter.ts`), a parallel download holds the parts
+ * ahead of its hash within the same budget, and {@link putStream} of a stream of unknown size
+ * holds at most `concurrency + 2` parts.
  *
  * @module
  */
