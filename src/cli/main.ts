@@ -165,7 +165,7 @@ function addGlobalOptions(command: Command): void {
     .option("--debug", "error stacks and causes on stderr")
     .option("--concurrency <n>", "requests in flight per transfer (default 16)")
     .option("--part-size <MiB>", "multipart part and ranged-GET size in MiB (default 8)")
-    .option("--memory-budget <MiB>", "file data held in memory per transfer, MiB (default 64)");
+    .option("--memory-budget <MiB>", "file data held in memory per transfer, MiB (default 96)");
 }
 
 /** Writes commander's message (`error: ...`, maybe with a suggestion line) as one line. */

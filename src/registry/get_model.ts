@@ -290,7 +290,7 @@ export async function getModel(
  * The size above which a file is fetched in parallel ranged parts: a file that holds more than
  * its share of the transfer's streams (memory budget / part size) is split; the others are one
  * GET each and the files fill the streams. One GET per file hashes its bytes as they arrive; the
- * parts of one file that arrive ahead of its hash cursor have to be read back from the disk.
+ * parts of one file that arrive ahead of its hash cursor wait in memory for it.
  */
 function parallelThreshold(
   size: number,

@@ -36,7 +36,7 @@ export interface MLOpsManagerOptions {
   /** Whether to write the Python SDK's `[OK]`/`[INFO]` lines. @default false */
   verbose?: boolean | undefined;
   /**
-   * The transfer knobs (`concurrency` 16, `partSize` 8 MiB, `memoryBudget` 64 MiB by default) of
+   * The transfer knobs (`concurrency` 16, `partSize` 8 MiB, `memoryBudget` 96 MiB by default) of
    * every `addModel`/`getModel` that does not give its own.
    */
   tuning?: TransferTuning | undefined;

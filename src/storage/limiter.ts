@@ -38,10 +38,10 @@ export interface TransferTuning {
   partSize?: number | undefined;
   /**
    * The most bytes of file data in flight at once: upload parts are read into memory before their
-   * request; download parts are not held in memory, but the budget bounds how far ahead of the
-   * hash cursor they run. With the defaults, 8 large parts are in flight at once (fewer made
-   * radosgw spend more CPU per byte: its writes batch less).
-   * @default 64 MiB
+   * request; the parts of a parallel download that run ahead of its hash keep their bytes until
+   * the hash reaches them. With the defaults, 12 large parts are in flight at once (8, with a
+   * 64 MiB budget, left radosgw idle part of the time: a 1 GiB folder uploaded 7 % slower).
+   * @default 96 MiB
    */
   memoryBudget?: number | undefined;
 }
@@ -51,7 +51,7 @@ export const DEFAULT_TRANSFER_CONCURRENCY = 16;
 /** The default of {@link TransferTuning.partSize}. */
 export const DEFAULT_TRANSFER_PART_SIZE: number = 8 * MiB;
 /** The default of {@link TransferTuning.memoryBudget}. */
-export const DEFAULT_MEMORY_BUDGET: number = 64 * MiB;
+export const DEFAULT_MEMORY_BUDGET: number = 96 * MiB;
 
 interface Waiter {
   bytes: number;
