@@ -67,12 +67,27 @@ export interface WireResponse {
   body: WireBody;
 }
 
-/** One request: head lines already formatted, and a body in memory. */
+/**
+ * A body sent as it is produced, of a length known in advance (its `Content-Length`), for bodies
+ * too big to hold in memory. `send` may run more than once (a request retried, or sent again on a
+ * fresh connection): each run produces the whole body from its start.
+ */
+export interface StreamedBody {
+  /** The body's length in bytes. */
+  readonly length: number;
+  /**
+   * Produces the body through `write`, in order; `write` resolves once the chunk has been handed
+   * to the socket (its memory may then be reused) and rejects when the request failed.
+   */
+  send(write: (chunk: Uint8Array) => Promise<void>): Promise<void>;
+}
+
+/** One request: head lines already formatted, and a body in memory or streamed. */
 export interface WireRequest {
   /** `GET /path HTTP/1.1\r\n` and the header lines, each ending with `\r\n` (no blank line). */
   head: string;
   /** The body, sent after the head. */
-  body?: Uint8Array | undefined;
+  body?: Uint8Array | StreamedBody | undefined;
   /** Aborts the request and its body. */
   signal?: AbortSignal | undefined;
   /** Names the request in a timeout's message. */

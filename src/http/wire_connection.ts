@@ -20,7 +20,14 @@ import {
   parseHead,
   type ResponseHead,
 } from "./http1.ts";
-import type { BodySink, WireBody, WireOptions, WireRequest, WireResponse } from "./wire.ts";
+import type {
+  BodySink,
+  StreamedBody,
+  WireBody,
+  WireOptions,
+  WireRequest,
+  WireResponse,
+} from "./wire.ts";
 
 /** The size of the buffer each plain-http connection reads into. */
 const READ_BUFFER = 256 * 1024;
@@ -163,12 +170,38 @@ export class Connection {
       const { body } = request;
       if (body === undefined || body.length === 0) {
         this.#socket.write(`${request.head}\r\n`, "latin1");
-      } else {
+      } else if (body instanceof Uint8Array) {
         this.#socket.cork();
         this.#socket.write(`${request.head}\r\n`, "latin1");
         this.#socket.write(body);
         this.#socket.uncork();
+      } else {
+        this.#socket.write(`${request.head}\r\n`, "latin1");
+        this.#stream(exchange, body);
       }
+    });
+  }
+
+  /** Sends a streamed body; a failure to produce it fails the exchange. */
+  #stream(exchange: Exchange, body: StreamedBody): void {
+    let sent = 0;
+    const write = (chunk: Uint8Array): Promise<void> =>
+      new Promise((resolve, reject) => {
+        if (this.#closed || this.#exchange !== exchange) return reject(this.#failure);
+        sent += chunk.length;
+        if (sent > body.length) {
+          return reject(new Error(`a streamed body longer than its ${body.length} bytes`));
+        }
+        this.#socket.write(chunk, (error) => error ? reject(error) : resolve());
+      });
+    body.send(write).then(() => {
+      if (sent !== body.length) {
+        throw new Error(`a streamed body of ${sent} bytes instead of ${body.length}`);
+      }
+    }).catch((error) => {
+      // An answer may already have come (an error answer before the whole body was read): the
+      // connection is closed then, so the failure is only this exchange's.
+      if (this.#exchange === exchange) this.#fail(error);
     });
   }
 

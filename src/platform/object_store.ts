@@ -53,7 +53,12 @@ export class S3ObjectStore implements ObjectStore {
     key: string,
     options: TransferCallOptions = {},
   ): Promise<StoredFile> {
-    const result = await this.#storage.putFile(path, key, transferOptions(options));
+    const result = await this.#storage.putFile(path, key, {
+      ...transferOptions(options),
+      ...(options.streamedPutLimit === undefined
+        ? {}
+        : { streamedPutLimit: options.streamedPutLimit }),
+    });
     return { bytes: result.size, sha256: result.sha256 };
   }
 

@@ -111,6 +111,11 @@ export interface TransferCallOptions extends BackendCallOptions {
   onProgress?: StorageProgressListener | undefined;
   /** The slots shared by every file of one transfer (S3 stores; a folder ignores it). */
   limiter?: TransferLimiter | undefined;
+  /**
+   * Uploads: a file above the part size and up to this many bytes goes as one PutObject
+   * streamed from the disk rather than in parts (S3 stores; a folder ignores it).
+   */
+  streamedPutLimit?: number | undefined;
 }
 
 /** The options of {@link ObjectStore.getFile}. */

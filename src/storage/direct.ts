@@ -17,7 +17,7 @@
 
 import { requestHead } from "../http/http1.ts";
 import { encodeKeyPath, encodeQuery, encodeRfc3986, Signer } from "./sigv4.ts";
-import { type WireBody, WirePool } from "../http/wire.ts";
+import { type StreamedBody, type WireBody, WirePool } from "../http/wire.ts";
 
 /** How the transport reaches the endpoint. */
 export interface DirectOptions {
@@ -49,8 +49,8 @@ export interface DirectRequest {
   query?: Record<string, string> | undefined;
   /** Headers to send and sign, names in lower case. */
   headers?: Record<string, string> | undefined;
-  /** The body of a PUT. */
-  body?: Uint8Array | undefined;
+  /** The body of a PUT: in memory, or streamed (produced again for each attempt). */
+  body?: Uint8Array | StreamedBody | undefined;
   /** Aborts the request and its response body. */
   signal?: AbortSignal | undefined;
 }

@@ -7,6 +7,7 @@
 
 import type { CompletedPart } from "@aws-sdk/client-s3";
 import { StorageError } from "../errors.ts";
+import type { StreamedBody } from "../http/wire.ts";
 import type { StorageContext } from "./client.ts";
 import { call } from "./call.ts";
 import { drainAnswer, sendDirect } from "./direct_call.ts";
@@ -42,13 +43,13 @@ function attributeHeaders(attributes: ObjectAttributes): Record<string, string> 
 }
 
 /**
- * Stores `body` at `key` with one PutObject (objects up to the part size); returns the ETag
- * without its quotes.
+ * Stores `body` at `key` with one PutObject (in memory, or streamed); returns the ETag without
+ * its quotes.
  */
 export async function putWhole(
   context: StorageContext,
   key: string,
-  body: Uint8Array,
+  body: Uint8Array | StreamedBody,
   attributes: ObjectAttributes,
   signal: AbortSignal | undefined,
 ): Promise<string | undefined> {
