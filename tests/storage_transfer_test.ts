@@ -138,6 +138,26 @@ describe("S3Storage transfers on radosgw", SLOW, () => {
     },
   );
 
+  it(
+    "a small file flushed to the disk (fsync, through the thread pool) lands whole, in a new " +
+      "folder, over an older file, and leaves no temporary file",
+    SLOW,
+    async () => {
+      const source = join(dir, "flushed.bin");
+      const digest = await writeRandomFile(source, 100_000);
+      const key = `${prefix}flushed.bin`;
+      await storage.putFile(source, key);
+      const folder = join(dir, "flushed", "deeper");
+      const target = join(folder, "flushed.bin");
+      for (let round = 0; round < 2; round++) {
+        const got = await storage.getFile(key, target, { expectedSha256: digest, fsync: true });
+        assert.equal(got.sha256, digest);
+        assert.equal(await sha256File(target), digest);
+        assert.deepEqual(await readdir(folder), ["flushed.bin"]);
+      }
+    },
+  );
+
   it("handles keys with unicode, spaces and URL-special characters", SLOW, async () => {
     const key = `${prefix}dossier é/模型 file+1 %20&=?.bin`;
     const source = join(dir, "unicode.bin");

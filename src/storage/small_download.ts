@@ -2,7 +2,8 @@
  * Downloading an object that fits one write buffer: the whole body is received into a reused
  * buffer, hashed and checked there, and only then written to a temporary file with one write and
  * renamed over the destination. A damaged or replaced object never reaches the disk, and a file
- * costs one request, one hash call and four file-system calls (open, write, close, rename) — what counts when a version holds
+ * costs one request, one hash call and four file-system calls (open, write, close, rename), made
+ * synchronously while they stay fast — what counts when a version holds
  * thousands of small files (the large-file path of `download.ts` keeps a write buffer, an ordered
  * hash and a partial file per download, to stream and resume any size).
  *
@@ -10,13 +11,14 @@
  */
 
 import { createHash } from "node:crypto";
+import { closeSync, renameSync, rmSync, writeSync } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { withRetries } from "./call.ts";
 import type { StorageContext } from "./client.ts";
 import { brokenBody, localFileError, sha256Mismatch, toStorageError } from "./errors.ts";
 import type { TransferLimiter } from "./limiter.ts";
 import { getObject } from "./read.ts";
-import { openTemporary } from "./temporary_file.ts";
+import { openTemporary, openTemporarySync } from "./temporary_file.ts";
 
 /** What {@link getSmallFile} needs to know. */
 export interface SmallDownload {
@@ -90,6 +92,20 @@ async function receive(download: SmallDownload, data: Uint8Array): Promise<void>
 }
 
 /**
+ * Whether small files are written with synchronous calls on the event loop: on a local disk four
+ * calls of microseconds, against four trips through the thread pool (2,000 files of 64 KiB: 0.4 s
+ * less client CPU). {@link SLOW_WRITES} writes in a row slower than {@link SLOW_WRITE_MS} (a
+ * network file system; one alone may be the process losing its core) turn them off for the rest
+ * of the process, so that a slow disk does not hold every other transfer.
+ */
+let writeOnLoop = true;
+let slowInARow = 0;
+/** See {@link writeOnLoop}. */
+const SLOW_WRITE_MS = 4;
+/** See {@link writeOnLoop}. */
+const SLOW_WRITES = 3;
+
+/**
  * Writes `data` to `temporary` (created or truncated; its folder created when it is missing) and
  * renames it over `destination`; on any failure the temporary file is removed.
  */
@@ -99,6 +115,14 @@ async function writeComplete(
   data: Uint8Array,
   sync: boolean,
 ): Promise<void> {
+  // A flush to the disk is slow by nature: never on the loop.
+  if (writeOnLoop && !sync) {
+    const started = performance.now();
+    writeCompleteNow(destination, temporary, data);
+    slowInARow = performance.now() - started > SLOW_WRITE_MS ? slowInARow + 1 : 0;
+    if (slowInARow >= SLOW_WRITES) writeOnLoop = false;
+    return;
+  }
   const file = await openTemporary(temporary, "w");
   try {
     try {
@@ -110,6 +134,24 @@ async function writeComplete(
     await rename(temporary, destination);
   } catch (error) {
     await rm(temporary, { force: true }).catch(() => {});
+    throw localFileError("write", destination, error);
+  }
+}
+
+/** {@link writeComplete} with synchronous calls (no flush to the disk). */
+function writeCompleteNow(destination: string, temporary: string, data: Uint8Array): void {
+  const descriptor = openTemporarySync(temporary, "w");
+  try {
+    try {
+      for (let offset = 0; offset < data.length;) {
+        offset += writeSync(descriptor, data, offset, data.length - offset);
+      }
+    } finally {
+      closeSync(descriptor);
+    }
+    renameSync(temporary, destination);
+  } catch (error) {
+    rmSync(temporary, { force: true });
     throw localFileError("write", destination, error);
   }
 }

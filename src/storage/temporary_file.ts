@@ -8,6 +8,7 @@
  */
 
 import { randomBytes } from "node:crypto";
+import { mkdirSync, openSync } from "node:fs";
 import { type FileHandle, mkdir, open } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { fittedName } from "../file_names.ts";
@@ -52,4 +53,26 @@ export async function openTemporary(path: string, flags: string): Promise<FileHa
   return await open(path, flags).catch((error) => {
     throw localFileError("create", path, error);
   });
+}
+
+/** {@link openTemporary} with synchronous calls; returns a file descriptor. */
+export function openTemporarySync(path: string, flags: string): number {
+  try {
+    return openSync(path, flags);
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== "ENOENT") {
+      throw localFileError("create", path, error);
+    }
+  }
+  const directory = dirname(path);
+  try {
+    mkdirSync(directory, { recursive: true });
+  } catch (error) {
+    throw localFileError("create the folder", directory, error);
+  }
+  try {
+    return openSync(path, flags);
+  } catch (error) {
+    throw localFileError("create", path, error);
+  }
 }
