@@ -22,7 +22,7 @@ import { mkdir, readdir, stat } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import { IntegrityError, NotFoundError, ValidationError } from "../errors.ts";
 import { partialPath } from "../storage/temporary_file.ts";
-import type { TransferLimiter, TransferTuning } from "../storage/limiter.ts";
+import type { TransferTuning } from "../storage/limiter.ts";
 import { tuningOf } from "./add_model.ts";
 import type { ObjectEntry } from "./backend.ts";
 import { logOk, type RegistryContext } from "./context.ts";
@@ -248,7 +248,7 @@ export async function getModel(
           ...(want === undefined ? {} : { expectedSha256: want.sha256 }),
           resume: true,
           noKeptPartial,
-          parallelThreshold: parallelThreshold(entry.size, totalBytes, call.limiter),
+          parallelThreshold: parallelThreshold(entry.size, totalBytes),
         });
         resumedBytes += got.resumedBytes ?? 0;
         return got.bytes - (got.resumedBytes ?? 0);
@@ -287,18 +287,13 @@ export async function getModel(
 }
 
 /**
- * The size above which a file is fetched in parallel ranged parts: a file that holds more than
- * its share of the transfer's streams (memory budget / part size) is split; the others are one
- * GET each and the files fill the streams. One GET per file hashes its bytes as they arrive; the
- * parts of one file that arrive ahead of its hash cursor wait in memory for it.
+ * The size above which a file is fetched in parallel ranged parts: a file that holds more than a
+ * quarter of the transfer's bytes is split; the others are one GET each (their bytes hashed as
+ * they arrive) and the files fill the streams. Whole GETs cost radosgw less CPU than ranges: 8
+ * files of 128 MiB in 8 MiB ranges took it 4.8 s against 3.6 to 4.1 s in one GET each.
  */
-function parallelThreshold(
-  size: number,
-  total: number,
-  limiter: TransferLimiter,
-): number | undefined {
-  const streams = Math.max(1, Math.floor(limiter.memoryBudget / limiter.partSize));
-  return size * streams > total ? undefined : Number.MAX_SAFE_INTEGER;
+function parallelThreshold(size: number, total: number): number | undefined {
+  return size * 4 > total ? undefined : Number.MAX_SAFE_INTEGER;
 }
 
 /**
