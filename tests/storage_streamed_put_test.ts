@@ -101,6 +101,23 @@ describe("putFile() with a streamed PutObject on radosgw", SLOW, () => {
     });
   }
 
+  it("a request that goes silent past the timeout is sent again, not given up", SLOW, async () => {
+    proxy.clear();
+    const impatient = platformStorage({ endpoint: proxy.url, timeoutMs: 400 });
+    try {
+      const key = `${prefix}silent.bin`;
+      const before = proxy.injected.stall;
+      proxy.stall({ ms: 1500, times: 1, match: PUTS });
+      const result = await impatient.putFile(source, key, STREAMED);
+      proxy.clear();
+      assert.equal(proxy.injected.stall, before + 1, "a stall was injected");
+      assert.equal(result.sha256, digest);
+      assert.equal(sha256(await storage.getBytes(key, { maxBytes: size })), digest);
+    } finally {
+      impatient.close();
+    }
+  });
+
   it("a file that grows while it is sent stores nothing and says so", SLOW, async () => {
     const grow = join(dir, "grow.bin");
     await writeRandomFile(grow, 12 * MiB);

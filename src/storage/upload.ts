@@ -188,6 +188,12 @@ async function putStreamed(
   const size = source.before.size;
   const local = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, local.signal]) : local.signal;
+  // A local failure (the file unreadable or changed) ends the request as it is, not retried; a
+  // failure to send is the request's own, retried as any.
+  const stopLocal = (error: unknown): never => {
+    local.abort(error);
+    throw error;
+  };
   const body: StreamedBody = {
     length: size,
     send: async (write) => {
@@ -200,18 +206,15 @@ async function putStreamed(
         for (let position = 0, turn = 0; position < size; turn = 1 - turn) {
           await writes[turn];
           const length = Math.min(READ_SIZE, size - position);
-          const chunk = await readPart(source, position, length, buffers[turn] as Uint8Array);
+          const chunk = await readPart(source, position, length, buffers[turn] as Uint8Array)
+            .catch(stopLocal);
           position += length;
-          if (position === size) await checkUnchanged(source);
+          if (position === size) await checkUnchanged(source).catch(stopLocal);
           const sent = write(chunk.subarray(0, length));
           sent.catch(() => {});
           writes[turn] = sent;
         }
         await Promise.all(writes);
-      } catch (error) {
-        // A local failure (the file unreadable or changed) ends the request as it is.
-        if (error instanceof AipModelError) local.abort(error);
-        throw error;
       } finally {
         await Promise.allSettled(writes);
         for (const buffer of buffers) limiter.giveBuffer(buffer as Uint8Array);
