@@ -42,6 +42,19 @@ export interface WireOptions {
   name: string;
 }
 
+/** Where connections to the origin of `url` go: its protocol, bare host name, port and origin. */
+export function endpointOf(
+  url: URL,
+): Pick<WireOptions, "protocol" | "hostname" | "port" | "origin"> {
+  const secure = url.protocol === "https:";
+  return {
+    protocol: url.protocol,
+    hostname: url.hostname.replace(/^\[|\]$/g, ""),
+    port: url.port === "" ? (secure ? 443 : 80) : Number(url.port),
+    origin: url.origin,
+  };
+}
+
 /**
  * Receives a body's pieces. A piece is valid only during the call, or until the promise the call
  * returns settles (its memory is reused for the next read): copy what must outlive it. Returning

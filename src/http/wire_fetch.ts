@@ -10,7 +10,7 @@
 
 import type { HttpAnswer, HttpTransport, TransportInit } from "./fetch.ts";
 import { requestHead } from "./http1.ts";
-import { type WireBody, WirePool } from "./wire.ts";
+import { endpointOf, type WireBody, WirePool } from "./wire.ts";
 
 /** The most connections kept to one origin. */
 const MAX_SOCKETS = 8;
@@ -38,15 +38,11 @@ export function wireTransport(): HttpTransport {
   const poolOf = (url: URL): WirePool => {
     let pool = pools.get(url.origin);
     if (pool === undefined) {
-      const secure = url.protocol === "https:";
       pool = new WirePool({
-        protocol: url.protocol,
-        hostname: url.hostname.replace(/^\[|\]$/g, ""),
-        port: url.port === "" ? (secure ? 443 : 80) : Number(url.port),
+        ...endpointOf(url),
         connectTimeoutMs: CONNECT_TIMEOUT_MS,
         timeoutMs: IDLE_TIMEOUT_MS,
         maxSockets: MAX_SOCKETS,
-        origin: url.origin,
         service: "clearml",
         name: url.host,
       });

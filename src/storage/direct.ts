@@ -17,7 +17,7 @@
 
 import { requestHead } from "../http/http1.ts";
 import { encodeKeyPath, encodeQuery, encodeRfc3986, Signer } from "./sigv4.ts";
-import { type StreamedBody, type WireBody, WirePool } from "../http/wire.ts";
+import { endpointOf, type StreamedBody, type WireBody, WirePool } from "../http/wire.ts";
 
 /** How the transport reaches the endpoint. */
 export interface DirectOptions {
@@ -87,15 +87,11 @@ export class DirectTransport {
     this.#signer = new Signer(options);
     this.#base = new URL(options.endpoint);
     this.#prefix = this.#base.pathname.replace(/\/+$/, "");
-    const secure = this.#base.protocol === "https:";
     this.#pool = new WirePool({
-      protocol: this.#base.protocol,
-      hostname: this.#base.hostname.replace(/^\[|\]$/g, ""),
-      port: this.#base.port === "" ? (secure ? 443 : 80) : Number(this.#base.port),
+      ...endpointOf(this.#base),
       connectTimeoutMs: options.connectTimeoutMs,
       timeoutMs: options.timeoutMs,
       maxSockets: options.maxSockets,
-      origin: this.#base.origin,
       service: "s3",
       name: "S3",
     });
