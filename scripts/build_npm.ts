@@ -5,6 +5,9 @@
  * source's `./x.ts` imports into `./x.js`):
  *
  * - `npm/esm/` ES modules and `npm/cjs/` CommonJS, each with its own `.d.ts`;
+ * - `npm/bin/aipmodel.js`, the CLI as one ES module bundled by esbuild from the ESM build (the
+ *   npm dependencies stay imports): Node loads one file instead of some 120 modules, which took
+ *   it 0.1 s of every command (`aipmodel --help`: 0.31 s -> 0.21 s, `ls`: 0.38 s -> 0.27 s);
  * - `npm/package.json` generated from `deno.json`: name `aipmodel`, the version, the dependencies
  *   from the `npm:` entries of `imports`, `exports` with per-condition types, the `aipmodel` bin;
  * - README.md and LICENSE.
@@ -17,6 +20,7 @@
  * checks.
  */
 
+import { spawnSync } from "node:child_process";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -30,8 +34,10 @@ const NPM_NAME = "aipmodel";
 const DESCRIPTION = "The model registry SDK and CLI for a ClearML + Ceph platform: register, " +
   "upload, version, download, list and delete machine-learning models (the TypeScript port of " +
   "the Python aipmodel SDK), for Node 20+, Bun and Deno.";
-/** The CLI's executable entry; it is built into the ESM tree only. */
+/** The CLI's executable entry; it is built into the ESM tree only, then bundled into BIN_OUT. */
 const BIN_SOURCE = "src/cli/bin.ts";
+/** The package's `bin`: the CLI bundled into one file (see the module documentation). */
+const BIN_OUT = "bin/aipmodel.js";
 
 interface DenoJson {
   name: string;
@@ -181,10 +187,40 @@ export function packageJson(denoJson: DenoJson, hasBin: boolean): Record<string,
       ? { main: built("cjs", main), module: built("esm", main), types: built("esm", main, true) }
       : {}),
     exports,
-    ...(hasBin ? { bin: { [NPM_NAME]: built("esm", BIN_SOURCE) } } : {}),
-    files: ["esm/", "cjs/", "README.md", "LICENSE"],
+    ...(hasBin ? { bin: { [NPM_NAME]: `./${BIN_OUT}` } } : {}),
+    files: ["esm/", "cjs/", ...(hasBin ? ["bin/"] : []), "README.md", "LICENSE"],
     dependencies,
   };
+}
+
+/**
+ * Bundles the built CLI entry `entry` and the SDK modules it imports into `outfile` (esbuild, a
+ * pinned devDependency); packages stay imports, resolved from the installed package's
+ * dependencies. The entry's `#!/usr/bin/env node` line is kept.
+ */
+function bundleBin(entry: string, outfile: string): void {
+  const esbuild = join(ROOT, "node_modules/.bin/esbuild");
+  const result = spawnSync(esbuild, [
+    entry,
+    "--bundle",
+    "--platform=node",
+    "--format=esm",
+    "--target=node20",
+    "--packages=external",
+    "--log-level=warning",
+    `--outfile=${outfile}`,
+  ], { encoding: "utf8" });
+  if (result.error || result.status !== 0) {
+    throw new BuildError(
+      `esbuild could not bundle the CLI (${esbuild}; run npm ci):\n${
+        result.stderr || result.error?.message || `exit ${result.status}`
+      }`,
+    );
+  }
+  if (!readFileSync(outfile, "utf8").startsWith("#!/usr/bin/env node\n")) {
+    throw new BuildError(`${outfile} lost its #!/usr/bin/env node line`);
+  }
+  chmodSync(outfile, 0o755);
 }
 
 function build(): void {
@@ -202,6 +238,7 @@ function build(): void {
     moduleResolution: ts.ModuleResolutionKind.Bundler,
   });
   writeFileSync(join(OUT, "cjs/package.json"), '{ "type": "commonjs" }\n');
+  if (hasBin) bundleBin(join(OUT, "esm", BIN_SOURCE.replace(/\.ts$/, ".js")), join(OUT, BIN_OUT));
   const manifest = packageJson(denoJson, hasBin);
   writeFileSync(join(OUT, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   for (const file of ["README.md", "LICENSE"]) copyFileSync(join(ROOT, file), join(OUT, file));

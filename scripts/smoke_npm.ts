@@ -315,6 +315,12 @@ function smoke(): void {
     });
     if (!installed) return;
 
+    step("the installed bin is one bundled file: no import of the package's own modules", () => {
+      const bin = join(consumer, "node_modules/aipmodel/bin/aipmodel.js");
+      if (!existsSync(bin)) return `${bin} is missing`;
+      const own = /(?:from|import)\s*\(?\s*["']\.{1,2}\//.exec(readFileSync(bin, "utf8"));
+      return own === null ? null : `it imports a relative module: ${own[0]}`;
+    });
     writeFileSync(join(consumer, "esm_check.mjs"), ESM_CHECK);
     writeFileSync(join(consumer, "cjs_check.cjs"), CJS_CHECK);
     const ok = (stdout: string) => stdout.trim() === "ok" ? null : `printed: ${stdout}`;
