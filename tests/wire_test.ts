@@ -273,6 +273,34 @@ describe("WirePool against a scripted server", () => {
     pool.destroy();
   });
 
+  it("sends a fresh request on a new connection in place of an idle one", async () => {
+    pool = new WirePool(options());
+    server.connections = 0;
+    const open = new Set<net.Socket>();
+    server.script = (_request, socket) => {
+      open.add(socket);
+      socket.once("close", () => open.delete(socket));
+      socket.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    };
+    const fresh = (path: string) =>
+      pool.send({ head: `GET ${path} HTTP/1.1\r\nhost: x\r\n`, describe: "GET", fresh: true });
+    // Two idle connections (maxSockets is 2), then three fresh requests: each opens its own
+    // connection and closes an idle one for it, so no more than two are ever open.
+    const [first, second] = await Promise.all([get("/a"), get("/b")]);
+    for (const answer of [first!, second!]) assert.equal(await bodyText(answer), "ok");
+    assert.equal(server.connections, 2);
+    for (const path of ["/c", "/d", "/e"]) {
+      assert.equal(await bodyText(await fresh(path)), "ok");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.ok(open.size <= 2, `${open.size} connections open`);
+    }
+    assert.equal(server.connections, 5);
+    // A plain request takes an idle connection again.
+    assert.equal(await bodyText(await get("/f")), "ok");
+    assert.equal(server.connections, 5);
+    pool.destroy();
+  });
+
   it("stops a request on abort, and limits the connections open", async () => {
     pool = new WirePool(options());
     server.connections = 0;

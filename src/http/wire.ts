@@ -105,6 +105,15 @@ export interface WireRequest {
   signal?: AbortSignal | undefined;
   /** Names the request in a timeout's message. */
   describe: string;
+  /**
+   * Send it on a new connection, which takes the place of an idle one (the pool does not grow).
+   * For a small answer on the critical path: radosgw's beast frontend (Nagle's algorithm on, its
+   * default) writes an answer's head and body separately and holds a body shorter than a TCP
+   * segment until the head is acknowledged, and a kept-alive connection acknowledges after the
+   * kernel's delayed-ACK timer: 40 ms more for a 313-byte manifest (48 ms against 7 ms on a new
+   * connection, measured). A new connection acknowledges at once.
+   */
+  fresh?: boolean | undefined;
 }
 
 /** Whether a failure means the server closed a kept-alive connection before answering. */
@@ -144,7 +153,10 @@ export class WirePool implements PoolHost {
   async send(request: WireRequest): Promise<WireResponse> {
     request.signal?.throwIfAborted();
     for (let attempt = 0;; attempt++) {
-      const connection = await this.#acquire(attempt > 0, request.signal);
+      const connection = await this.#acquire(
+        attempt > 0 || request.fresh === true,
+        request.signal,
+      );
       try {
         return await connection.exchange(request);
       } catch (error) {
@@ -189,6 +201,8 @@ export class WirePool implements PoolHost {
       const idle = this.#idle.pop() as Connection;
       if (idle.usable) return idle;
     }
+    // A new connection in place of an idle one: closing it frees its place at once.
+    if (fresh && this.#open >= this.#options.maxSockets) this.#idle.shift()?.close();
     if (this.#open < this.#options.maxSockets) return this.#connect();
     const handed = await new Promise<Connection | undefined>((resolve, reject) => {
       let stopListening = () => {};

@@ -53,6 +53,8 @@ export interface DirectRequest {
   body?: Uint8Array | StreamedBody | undefined;
   /** Aborts the request and its response body. */
   signal?: AbortSignal | undefined;
+  /** Send it on a new connection (see `WireRequest.fresh`): for a small answer awaited at once. */
+  fresh?: boolean | undefined;
 }
 
 /** An answer whose body is still to be read (or destroyed). */
@@ -122,6 +124,7 @@ export class DirectTransport {
       body,
       signal,
       describe: `${request.method} of s3://${request.bucket}/${request.key ?? ""}`,
+      fresh: request.fresh,
     });
     return { status: answer.status, header: answer.header, body: answer.body };
   }

@@ -65,6 +65,8 @@ async function* pages(
       bucket: context.bucket,
       query,
       signal: options.signal,
+      // A page is awaited before anything else can start (see `WireRequest.fresh`).
+      fresh: true,
     });
     let text: string;
     try {

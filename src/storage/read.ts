@@ -46,7 +46,8 @@ export async function getBytes(
 ): Promise<Uint8Array> {
   const maxBytes = checkInteger("maxBytes", options.maxBytes ?? 64 * MiB, 0);
   const { signal } = options;
-  const { body, contentLength } = await getObject(context, key, {}, signal);
+  // A small document awaited whole, such as a manifest (see `WireRequest.fresh`).
+  const { body, contentLength } = await getObject(context, key, { fresh: true }, signal);
   if ((contentLength ?? 0) > maxBytes) {
     body.destroy();
     throw new StorageError(
@@ -96,7 +97,11 @@ export interface ObjectBody {
 export async function getObject(
   context: StorageContext,
   key: string,
-  where: { range?: { start: number; end?: number } | undefined; etag?: string | undefined },
+  where: {
+    range?: { start: number; end?: number } | undefined;
+    etag?: string | undefined;
+    fresh?: boolean | undefined;
+  },
   signal: AbortSignal | undefined,
 ): Promise<ObjectBody> {
   const { range, etag } = where;
@@ -109,6 +114,7 @@ export async function getObject(
     key,
     headers,
     signal,
+    fresh: where.fresh,
   });
   const length = Number(answer.header("content-length") ?? Number.NaN);
   return {
