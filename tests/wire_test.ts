@@ -299,6 +299,17 @@ describe("WirePool against a scripted server", () => {
     assert.equal(await bodyText(await get("/f")), "ok");
     assert.equal(server.connections, 5);
     pool.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // With room in the pool, fresh requests in a row still keep one connection open, not one each.
+    pool = new WirePool(options());
+    assert.equal(await bodyText(await get("/g")), "ok");
+    for (const path of ["/h", "/i", "/j"]) {
+      assert.equal(await bodyText(await fresh(path)), "ok");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(open.size, 1, `${open.size} connections open`);
+    }
+    assert.equal(server.connections, 9);
+    pool.destroy();
   });
 
   it("stops a request on abort, and limits the connections open", async () => {

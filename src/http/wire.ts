@@ -106,7 +106,8 @@ export interface WireRequest {
   /** Names the request in a timeout's message. */
   describe: string;
   /**
-   * Send it on a new connection, which takes the place of an idle one (the pool does not grow).
+   * Send it on a new connection, which takes the place of an idle one when there is one (fresh
+   * requests do not make the pool grow).
    * For a small answer on the critical path: radosgw's beast frontend (Nagle's algorithm on, its
    * default) writes an answer's head and body separately and holds a body shorter than a TCP
    * segment until the head is acknowledged, and a kept-alive connection acknowledges after the
@@ -202,7 +203,7 @@ export class WirePool implements PoolHost {
       if (idle.usable) return idle;
     }
     // A new connection in place of an idle one: closing it frees its place at once.
-    if (fresh && this.#open >= this.#options.maxSockets) this.#idle.shift()?.close();
+    if (fresh) this.#idle.shift()?.close();
     if (this.#open < this.#options.maxSockets) return this.#connect();
     const handed = await new Promise<Connection | undefined>((resolve, reject) => {
       let stopListening = () => {};
