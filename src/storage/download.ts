@@ -13,7 +13,7 @@
  * carries `If-Match` with the ETag seen first, so an object replaced during the download fails it
  * instead of mixing two versions.
  *
- * An object of at most 1 MiB, with no kept partial file to look for, takes the
+ * An object of at most 1 MiB (`SMALL_SIZE`), with no kept partial file to look for, takes the
  * shorter path of `small_download.ts`: received whole, checked, then written.
  *
  * With `resume`, the temporary file has a fixed name (`<destination>.aipmodel-partial`) and a

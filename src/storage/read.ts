@@ -104,7 +104,7 @@ export async function getObject(
   },
   signal: AbortSignal | undefined,
 ): Promise<ObjectBody> {
-  const { range, etag } = where;
+  const { range, etag, fresh } = where;
   const headers: Record<string, string> = {};
   if (etag !== undefined) headers["if-match"] = `"${etag}"`;
   if (range !== undefined) headers.range = `bytes=${range.start}-${range.end ?? ""}`;
@@ -114,7 +114,7 @@ export async function getObject(
     key,
     headers,
     signal,
-    fresh: where.fresh,
+    fresh,
   });
   const length = Number(answer.header("content-length") ?? Number.NaN);
   return {

@@ -1,6 +1,6 @@
 /**
- * Downloading an object that fits one write buffer: the whole body is received into a reused
- * buffer, hashed and checked there, and only then written to a temporary file with one write and
+ * Downloading an object of at most 1 MiB: the whole body is received into a reused buffer,
+ * hashed and checked there, and only then written to a temporary file with one write and
  * renamed over the destination. A damaged or replaced object never reaches the disk, and a file
  * costs one request, one hash call and four file-system calls (open, write, close, rename), made
  * synchronously while they stay fast — what counts when a version holds
