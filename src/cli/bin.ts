@@ -7,8 +7,11 @@
  */
 
 import process from "node:process";
+import { tuneEngineForCommand } from "./engine.ts";
 import { processIo } from "./io.ts";
 import { main } from "./main.ts";
+
+tuneEngineForCommand();
 
 // The pinned AWS SDK supports Node 20; its notice about future releases is not this command's
 // business and would break "one line on stderr".
