@@ -140,6 +140,7 @@ export type {
   BackendCallOptions,
   GetFileCallOptions,
   HeldLock,
+  ListFromOptions,
   MetadataStore,
   ModelEntity,
   ObjectEntry,

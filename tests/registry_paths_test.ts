@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { readFile, utimes, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, parse, resolve, sep } from "node:path";
 import { describe, it } from "node:test";
 import { AipModelError } from "../src/errors.ts";
 import { acquireFileLock } from "../src/local/lock.ts";
-import { insideRoot, isExcluded, safeSegments } from "../src/registry/paths.ts";
+import { insideResolved, insideRoot, isExcluded, safeSegments } from "../src/registry/paths.ts";
 import { removeDir, tempDir } from "./_registry.ts";
 
 describe("safeSegments() on stored keys", () => {
@@ -43,6 +43,15 @@ describe("safeSegments() on stored keys", () => {
   it("insideRoot() keeps paths under the root", () => {
     assert.equal(insideRoot("/tmp/out", ["v1", "a.txt"]), join("/tmp/out", "v1", "a.txt"));
     assert.throws(() => insideRoot("/tmp/out", [".."]), AipModelError);
+  });
+
+  it("insideResolved() joins under a resolved root and refuses segments that could leave it", () => {
+    const root = resolve("/tmp/out");
+    assert.equal(insideResolved(root, ["v1", "a.b", "c"]), join(root, "v1", "a.b", "c"));
+    assert.equal(insideResolved(parse(root).root, ["a"]), join(parse(root).root, "a"));
+    for (const bad of [[".."], ["."], [""], ["a/b"], [`a${sep}b`], ["v1", ".."]]) {
+      assert.throws(() => insideResolved(root, bad), AipModelError, JSON.stringify(bad));
+    }
   });
 });
 

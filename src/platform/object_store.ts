@@ -8,6 +8,7 @@
 import type {
   BackendCallOptions,
   GetFileCallOptions,
+  ListFromOptions,
   ObjectEntry,
   ObjectStore,
   StoredFile,
@@ -17,6 +18,7 @@ import type {
 import { StorageError } from "../errors.ts";
 import { isNotFound } from "../storage/errors.ts";
 import { describeUrl } from "../http/fetch.ts";
+import type { StoredObject } from "../storage/objects.ts";
 import type { S3Storage } from "../storage/storage.ts";
 
 /** The part size of streamed uploads (S3 wants at least 5 MiB per part). */
@@ -130,18 +132,21 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   /** Every object whose key starts with `prefix`. */
-  async *list(
+  list(prefix: string, options: BackendCallOptions = {}): AsyncGenerator<ObjectEntry> {
+    return entriesOf(this.#storage.list(prefix, signalOnly(options)));
+  }
+
+  /** The objects under `prefix` after `startAfter`, `pageSize` a request. */
+  listFrom(
     prefix: string,
-    options: BackendCallOptions = {},
-  ): AsyncGenerator<ObjectEntry, void, undefined> {
-    for await (const object of this.#storage.list(prefix, signalOnly(options))) {
-      yield {
-        key: object.key,
-        size: object.size,
-        modified: object.lastModified,
-        etag: object.etag,
-      };
-    }
+    startAfter: string | undefined,
+    options: ListFromOptions,
+  ): AsyncGenerator<ObjectEntry> {
+    return entriesOf(this.#storage.list(prefix, {
+      ...signalOnly(options),
+      pageSize: options.pageSize,
+      ...(startAfter === undefined ? {} : { startAfter }),
+    }));
   }
 
   /** The unfinished multipart uploads under `prefix`, with their parts' size and last write. */
@@ -240,6 +245,17 @@ export class S3ObjectStore implements ObjectStore {
 
 // The storage options leave `undefined` out of their optional fields, so absent values are
 // omitted rather than passed along.
+async function* entriesOf(objects: AsyncIterable<StoredObject>): AsyncGenerator<ObjectEntry> {
+  for await (const object of objects) {
+    yield {
+      key: object.key,
+      size: object.size,
+      modified: object.lastModified,
+      etag: object.etag,
+    };
+  }
+}
+
 function signalOnly(options: BackendCallOptions): { signal?: AbortSignal } {
   return options.signal === undefined ? {} : { signal: options.signal };
 }

@@ -105,6 +105,12 @@ export interface UnfinishedUpload {
   lastActivity: Date;
 }
 
+/** The options of {@link ObjectStore.listFrom}. */
+export interface ListFromOptions extends BackendCallOptions {
+  /** Entries asked for per request, 1 to 1000. */
+  pageSize: number;
+}
+
 /** The options of transfers. */
 export interface TransferCallOptions extends BackendCallOptions {
   /** Byte progress of this one object. */
@@ -180,6 +186,17 @@ export interface ObjectStore {
   readStream?(key: string, options?: BackendCallOptions): Promise<ReadableStream<Uint8Array>>;
   /** Every object whose key starts with `prefix`. */
   list(prefix: string, options?: BackendCallOptions): AsyncIterable<ObjectEntry>;
+  /**
+   * The objects under `prefix` whose keys come after `startAfter` (all of them when undefined),
+   * in S3's key order (by code point), asking the store for `pageSize` entries a request. Stores
+   * that page their listings have it: a caller that knows which keys to expect can list the parts
+   * of a large folder at once.
+   */
+  listFrom?(
+    prefix: string,
+    startAfter: string | undefined,
+    options: ListFromOptions,
+  ): AsyncIterable<ObjectEntry>;
   /** Deletes every object under the folder `prefix` (normalised to end with `/`). */
   deletePrefix(prefix: string, options?: BackendCallOptions): Promise<number>;
   /** Copies `sourceKey` to `destinationKey` inside this store, server-side. */

@@ -28,9 +28,10 @@ import type { ObjectEntry } from "./backend.ts";
 import { logOk, type RegistryContext } from "./context.ts";
 import { hashLocalFile } from "./file_hash.ts";
 import { parseVersionsMap, type VersionInfo } from "./format.ts";
+import { listGuided } from "./guided_listing.ts";
 import { filesByPath, type Manifest, readManifest } from "./manifest.ts";
 import { requireModel } from "./model_entity.ts";
-import { insideRoot, isExcluded, safeSegments } from "./paths.ts";
+import { insideResolved, insideRoot, isExcluded, safeSegments } from "./paths.ts";
 import type { TransferListener } from "./progress.ts";
 import { type FileTask, runTransfer } from "./transfer.ts";
 import { validateModelName } from "./validate.ts";
@@ -134,14 +135,19 @@ export interface ListedFile {
   path: string;
 }
 
-/** The version's objects, excluded segments left out. */
+/**
+ * The version's objects, excluded segments left out, listed with the manifest as a guide (see
+ * `guided_listing.ts`). Every key is checked before any is used: one that could escape the
+ * destination fails the listing.
+ */
 async function listVersion(
   context: RegistryContext,
   prefix: string,
+  manifest: Promise<Manifest | undefined>,
   signal: AbortSignal | undefined,
 ): Promise<ListedFile[]> {
   const listed: ListedFile[] = [];
-  for await (const entry of context.backend.objects.list(prefix, { signal })) {
+  for (const entry of await listGuided(context.backend.objects, prefix, manifest, { signal })) {
     const segments = safeSegments(entry.key.slice(prefix.length));
     if (isExcluded(segments)) continue;
     listed.push({ entry, segments, path: segments.join("/") });
@@ -205,11 +211,11 @@ export async function getModel(
   const { objects } = context.backend;
   const resolved = await resolveVersion(context, modelName, options.version, signal);
   const { version, prefix } = resolved;
-  // The manifest and the listing are independent requests: both at once.
-  const [manifest, listed] = await Promise.all([
-    readManifest(objects, resolved.info, signal),
-    listVersion(context, prefix, signal),
-  ]);
+  // The manifest and the listing's first page are asked for at once; the manifest then guides
+  // the rest of the listing.
+  const reading = readManifest(objects, resolved.info, signal);
+  const listed = await listVersion(context, prefix, reading, signal);
+  const manifest = await reading;
   checkListing(resolved, listed, manifest);
   const expected = filesByPath(manifest);
   const root = insideRoot(options.localDest, safeSegments(version));
@@ -219,7 +225,7 @@ export async function getModel(
   let skippedFiles = 0;
   let resumedBytes = 0;
   const totalBytes = listed.reduce((sum, file) => sum + file.entry.size, 0);
-  const destinations = listed.map(({ segments }) => insideRoot(root, segments));
+  const destinations = listed.map(({ segments }) => insideResolved(root, segments));
   const folders = await folderNames(destinations);
   const tasks: FileTask[] = listed.map(({ entry, path }, index) => {
     const destination = destinations[index] as string;

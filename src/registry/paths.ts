@@ -6,7 +6,7 @@
  * @module
  */
 
-import { join, resolve, sep } from "node:path";
+import { resolve, sep } from "node:path";
 import { AipModelError } from "../errors.ts";
 
 /** Path segments that are never downloaded, compared as whole segments (`.gitignore` stays). */
@@ -40,10 +40,21 @@ export function isExcluded(segments: readonly string[]): boolean {
 
 /** Joins safe segments under `root`, checking once more that the result stays inside it. */
 export function insideRoot(root: string, segments: readonly string[]): string {
-  const base = resolve(root);
-  const path = resolve(join(base, ...segments));
-  if (!path.startsWith(base + sep)) {
-    throw new AipModelError(`Refusing to write outside ${base}: ${path}`);
+  return insideResolved(resolve(root), segments);
+}
+
+/**
+ * {@link insideRoot} for a root already resolved (an absolute, normalised path): the segments are
+ * joined as they are, without normalising the whole path again (thousands of files per version).
+ */
+export function insideResolved(base: string, segments: readonly string[]): string {
+  for (const segment of segments) {
+    if (
+      segment === "" || segment === "." || segment === ".." || segment.includes("/") ||
+      segment.includes(sep)
+    ) {
+      throw new AipModelError(`Refusing to write outside ${base}: ${JSON.stringify(segments)}`);
+    }
   }
-  return path;
+  return base.endsWith(sep) ? base + segments.join(sep) : base + sep + segments.join(sep);
 }
