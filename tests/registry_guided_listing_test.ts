@@ -111,6 +111,15 @@ describe("listGuided(): a version's listing in pieces cut by its manifest", SLOW
     assert.deepEqual(keysOf(entries), await plainListing(store, prefix));
   });
 
+  it("gives the plain listing when the manifest lists exactly one page of keys", SLOW, async () => {
+    const firstPage = [...names].sort(compareKeys).slice(0, 10);
+    const entries = await listGuided(store, prefix, Promise.resolve(manifestOf(firstPage)), {
+      pageSize: 10,
+    });
+    assert.equal(entries.length, names.length);
+    assert.deepEqual(keysOf(entries), await plainListing(store, prefix));
+  });
+
   it(
     "lists plainly without a manifest, or with a store that cannot list from a key",
     SLOW,

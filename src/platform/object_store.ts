@@ -243,8 +243,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 }
 
-// The storage options leave `undefined` out of their optional fields, so absent values are
-// omitted rather than passed along.
+/** A storage listing as registry entries. */
 async function* entriesOf(objects: AsyncIterable<StoredObject>): AsyncGenerator<ObjectEntry> {
   for await (const object of objects) {
     yield {
@@ -256,6 +255,8 @@ async function* entriesOf(objects: AsyncIterable<StoredObject>): AsyncGenerator<
   }
 }
 
+// The storage options leave `undefined` out of their optional fields, so absent values are
+// omitted rather than passed along.
 function signalOnly(options: BackendCallOptions): { signal?: AbortSignal } {
   return options.signal === undefined ? {} : { signal: options.signal };
 }

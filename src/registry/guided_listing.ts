@@ -92,7 +92,8 @@ export async function listGuided(
 /** The pieces of the key space, cut after every `page - 1`th expected key (see the module docs). */
 function piecesOf(prefix: string, manifest: Manifest | undefined, page: number): Piece[] {
   const keys = (manifest?.files ?? []).map((file) => prefix + file.path).sort(compareKeys);
-  if (keys.length < page) return [{ after: undefined, last: undefined, expected: keys.length }];
+  // One page or less: one piece, with no last key (the bucket may hold keys after the expected).
+  if (keys.length <= page) return [{ after: undefined, last: undefined, expected: keys.length }];
   // The first piece is the first page as S3 gives it; the next ones ask for their keys and one
   // more, so that a piece that holds what was expected ends with its first page.
   const pieces: Piece[] = [{ after: undefined, last: keys[page - 1], expected: page }];
