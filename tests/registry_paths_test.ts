@@ -49,7 +49,7 @@ describe("safeSegments() on stored keys", () => {
     const root = resolve("/tmp/out");
     assert.equal(insideResolved(root, ["v1", "a.b", "c"]), join(root, "v1", "a.b", "c"));
     assert.equal(insideResolved(parse(root).root, ["a"]), join(parse(root).root, "a"));
-    for (const bad of [[".."], ["."], [""], ["a/b"], [`a${sep}b`], ["v1", ".."]]) {
+    for (const bad of [[], [".."], ["."], [""], ["a/b"], [`a${sep}b`], ["v1", ".."]]) {
       assert.throws(() => insideResolved(root, bad), AipModelError, JSON.stringify(bad));
     }
   });

@@ -48,6 +48,9 @@ export function insideRoot(root: string, segments: readonly string[]): string {
  * joined as they are, without normalising the whole path again (thousands of files per version).
  */
 export function insideResolved(base: string, segments: readonly string[]): string {
+  if (segments.length === 0) {
+    throw new AipModelError(`Refusing to write ${base} itself: no path under it was given`);
+  }
   for (const segment of segments) {
     if (
       segment === "" || segment === "." || segment === ".." || segment.includes("/") ||
