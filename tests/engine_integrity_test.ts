@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { IntegrityError } from "../src/errors.ts";
 import { openPlatformBackend } from "../src/platform/backend.ts";
-import type { ObjectStore, RegistryBackend } from "../src/registry/backend.ts";
+import type { ObjectEntry, ObjectStore, RegistryBackend } from "../src/registry/backend.ts";
 import { parseVersionsMap, serializeVersionsMap } from "../src/registry/format.ts";
 import { MLOpsManager } from "../src/registry/manager.ts";
 import { parseManifest } from "../src/registry/manifest.ts";
@@ -223,6 +223,122 @@ describe("the transfer engine: hashes, manifests, verification, resume, dedup", 
         manager.getModel({ modelName: "engine_corrupt", localDest: join(dir, "out_corrupt2") }),
         IntegrityError,
       );
+    },
+  );
+
+  it(
+    "a version changed after it was published (a file added, removed or resized) fails " +
+      "getModel with an IntegrityError naming the file; only files that match the manifest stay",
+    SLOW,
+    async () => {
+      const id = await manager.addModel({
+        sourceType: "local",
+        modelName: "engine_changed",
+        version: "v1",
+        sourcePath: join(dir, "small"),
+      });
+      const prefix = `_models/${id}/v1/`;
+      /** Every file left under `out/v1` holds the bytes of the version's source; none is partial. */
+      const onlyGoodFiles = async (out: string) => {
+        const left = await readdir(join(out, "v1"), { recursive: true }).catch(() => []);
+        for (const name of left.map(String)) {
+          const path = join(out, "v1", name);
+          if ((await stat(path)).isDirectory()) continue;
+          const source = small[name];
+          assert.ok(source !== undefined, `${name} is one of the version's files`);
+          assert.equal(await sha256File(path), sha256(source), name);
+        }
+      };
+      const rejectsWith = async (out: string, subject: string, actual: RegExp) => {
+        await assert.rejects(
+          manager.getModel({ modelName: "engine_changed", localDest: join(dir, out) }),
+          (error: unknown) => {
+            assert.ok(error instanceof IntegrityError, `IntegrityError: ${error}`);
+            assert.equal(error.subject, subject);
+            assert.match(String(error.actual), actual);
+            return true;
+          },
+        );
+        await onlyGoodFiles(join(dir, out));
+      };
+
+      // Added: small files start before the listing ends, and the listing still stops them.
+      await storage.putBytes(`${prefix}extra.txt`, new TextEncoder().encode("added later"));
+      await rejectsWith("out_added", "extra.txt", /11 bytes/);
+      await storage.deleteKeys([`${prefix}extra.txt`]);
+
+      // Removed: the listing's verdict, not the failed GET of the missing object.
+      const tokenizer = small["sub/tokenizer.bin"]!;
+      await storage.deleteKeys([`${prefix}sub/tokenizer.bin`]);
+      await rejectsWith("out_removed", "sub/tokenizer.bin", /missing/);
+
+      // Resized: a small file of another size than the manifest's.
+      await storage.putBytes(`${prefix}sub/tokenizer.bin`, tokenizer);
+      await storage.putBytes(`${prefix}config.json`, new TextEncoder().encode('{"layers": 20}'));
+      await rejectsWith("out_resized", "config.json", /14/);
+
+      // Put back: the same call downloads the whole version, verified.
+      await storage.putBytes(`${prefix}config.json`, small["config.json"]!);
+      const result = await manager.getModel({
+        modelName: "engine_changed",
+        localDest: join(dir, "out_resized"),
+      });
+      assert.equal(result.verified, true);
+      assert.equal(result.files, 3);
+      await onlyGoodFiles(join(dir, "out_resized"));
+    },
+  );
+
+  it(
+    "small files of a version with a manifest start before its listing ends; larger ones wait " +
+      "for the listing's ETag",
+    SLOW,
+    async () => {
+      await manager.addModel({
+        sourceType: "local",
+        modelName: "engine_early",
+        version: "v1",
+        sourcePath: join(dir, "small"),
+      });
+      const events: string[] = [];
+      const inner = backend.objects;
+      /** The listing, held back 300 ms before its first entry. */
+      async function* slowly(entries: AsyncIterable<ObjectEntry>) {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        yield* entries;
+        events.push("listed");
+      }
+      const objects = new Proxy(inner, {
+        get(target, property) {
+          const value = Reflect.get(target, property, target);
+          if (typeof value !== "function") return value;
+          return (...args: unknown[]) => {
+            const result = (value as (...a: unknown[]) => unknown).apply(target, args);
+            if (property === "list" || property === "listFrom") {
+              return slowly(result as AsyncIterable<ObjectEntry>);
+            }
+            if (property === "getFile") events.push(`get ${String(args[0]).split("/v1/")[1]}`);
+            return result;
+          };
+        },
+      }) as ObjectStore;
+      const slow = new MLOpsManager({
+        backend: { metadata: backend.metadata, objects, close: () => Promise.resolve() },
+        logger: { info: () => {}, warn: () => {}, error: () => {} },
+      });
+      const result = await slow.getModel({
+        modelName: "engine_early",
+        localDest: join(dir, "out_early"),
+      });
+      assert.equal(result.verified, true);
+      assert.equal(result.files, 3);
+      const listed = events.indexOf("listed");
+      assert.ok(events.indexOf("get config.json") < listed, events.join(", "));
+      assert.ok(events.indexOf("get sub/tokenizer.bin") < listed, events.join(", "));
+      assert.ok(events.indexOf("get weights.bin") > listed, events.join(", "));
+      for (const [path, data] of Object.entries(small)) {
+        assert.equal(await sha256File(join(dir, "out_early", "v1", path)), sha256(data));
+      }
     },
   );
 

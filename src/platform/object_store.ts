@@ -101,7 +101,8 @@ export class S3ObjectStore implements ObjectStore {
       ...(options.parallelThreshold === undefined
         ? {}
         : { parallelThreshold: options.parallelThreshold }),
-      ...(options.etag === undefined || options.expectedSize === undefined
+      ...(options.expectedSize === undefined ||
+          (options.etag === undefined && options.sizeKnown !== true)
         ? {}
         : { known: { size: options.expectedSize, etag: options.etag } }),
     });

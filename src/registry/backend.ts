@@ -133,6 +133,13 @@ export interface GetFileCallOptions extends TransferCallOptions {
   /** The ETag a listing gave, with `expectedSize`: the store may then skip its HeadObject. */
   etag?: string | undefined;
   /**
+   * `expectedSize` is the size a manifest lists and `expectedSha256` checks the bytes: the store
+   * may skip its HeadObject without an ETag. Nothing then pins the GETs to one version of the
+   * object (no `If-Match`) nor names a kept partial file: meant for small files, one GET each,
+   * whose hash catches a replaced object.
+   */
+  sizeKnown?: boolean | undefined;
+  /**
    * Keep a failed download's known-good prefix beside the destination
    * (`<file>.aipmodel-partial`) and continue from it on the next call.
    */

@@ -135,8 +135,11 @@ export async function getFile(
     totalBytes: size,
   });
   const resume = options.resume === true && head.etag !== undefined;
-  // Resumable downloads name their temporary file: a stray one is overwritten, not left behind.
-  const temporary = resume ? partialPath(destination) : randomTemporaryPath(destination);
+  // Resumable downloads name their temporary file: a stray one is overwritten, not left behind
+  // (also without an ETag, when nothing is kept to resume from).
+  const temporary = options.resume === true
+    ? partialPath(destination)
+    : randomTemporaryPath(destination);
   // A small object with no kept partial to look for: received whole, checked, then written.
   if (size > 0 && size <= SMALL_SIZE && (!resume || options.noKeptPartial === true)) {
     progress(0);
