@@ -86,6 +86,9 @@ describe("the platform backend on the local stack", SLOW, () => {
     async () => {
       const store = backend.metadata;
       const first = await store.create("name.with+regex", "s3://placeholder");
+      // `created` has millisecond precision, and ClearML breaks a tie by the (random) id: two
+      // models made within one millisecond have no "oldest".
+      await new Promise((resolve) => setTimeout(resolve, 5));
       const second = await store.create("name.with+regex", "s3://placeholder");
       await store.create("nameXwith+regex", "s3://placeholder");
       const found = await store.findByName("name.with+regex");
