@@ -215,7 +215,7 @@ export async function getModel(
   const resolved = await resolveVersion(context, modelName, options.version, signal);
   const { version, prefix } = resolved;
   // The manifest and the listing's first page are asked for at once; the manifest then guides
-  // the rest of the listing, and small files start before it ends (see `startEarly`).
+  // the rest of the listing, and small files start before it ends (see `EARLY_SIZE`).
   const reading = readManifest(objects, resolved.info, signal);
   const listing = listVersion(context, prefix, reading, signal);
   // Awaited on every path below; this keeps its failure from going unhandled meanwhile.
@@ -324,11 +324,13 @@ const EARLY_SIZE = 1024 * 1024;
 
 /**
  * The version's files as its manifest lists them (excluded segments left out), to download
- * before the listing confirms them; `undefined` (list first) when it lists no file or a path
- * that is not already in the form a listing gives (a listing of such a version fails or differs).
+ * before the listing confirms them; `undefined` (list first) when it lists no file, a path twice,
+ * or a path that is not already in the form a listing gives (a listing of such a version fails or
+ * differs).
  */
 function plannedFiles(prefix: string, manifest: Manifest): ListedFile[] | undefined {
   const planned: ListedFile[] = [];
+  const seen = new Set<string>();
   for (const file of manifest.files) {
     let segments: string[];
     try {
@@ -336,7 +338,8 @@ function plannedFiles(prefix: string, manifest: Manifest): ListedFile[] | undefi
     } catch {
       return undefined;
     }
-    if (segments.join("/") !== file.path) return undefined;
+    if (segments.join("/") !== file.path || seen.has(file.path)) return undefined;
+    seen.add(file.path);
     if (isExcluded(segments)) continue;
     planned.push({
       entry: { key: `${prefix}${file.path}`, size: file.size },
