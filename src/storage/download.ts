@@ -410,7 +410,9 @@ async function writeBody(
     return from + take;
   };
   // Pieces are copied into the buffer straight from the connection's read buffer; a full
-  // buffer is written (the connection waits) before the rest of the piece is taken.
+  // buffer is written (the connection waits) before the rest of the piece is taken. Writing one
+  // buffer while the next fills, the connection never waiting, was slower here: 8 x 128 MiB took
+  // 2.6 to 2.9 s with 1.8 s of system time, against 1.6 s with 0.5 s (six rounds each).
   const sink = (piece: Uint8Array): void | Promise<void> => {
     if (written.bytes + pendingBytes + piece.length > expected) {
       throw brokenBody(context, key, written.bytes + pendingBytes + piece.length, expected);
