@@ -364,15 +364,16 @@ function fetchRange(
  * Network chunks are small (16 to 64 KiB): they are copied into one reused buffer of this size
  * and written together, which saves system calls and allocates nothing per write (a vectored
  * write copies its chunks into new buffers on some runtimes, and garbage is what makes a
- * download's memory grow). Not larger: on this machine's ext4 (Linux 6.18, in a VM) writes of
- * 1 MiB cost the kernel twice the time of 256 KiB ones when the page cache grows into memory
- * freed a few seconds before (8 x 128 MiB downloaded: 2.4 to 2.5 s of system time against 1.0
- * to 1.2 s, 4.6 to 4.9 s against 3.7 to 4.1 s of wall time; 512 KiB: 1.9 s; 128 KiB: 1.1 to
- * 1.3 s, with more user time; measured again later, 2.4 to 2.5 s against 1.9 s, 4.8 to 5.1 s
- * against 4.4 to 4.6 s), most likely because larger writes take larger page-cache folios, whose
- * memory the host has to back again.
+ * download's memory grow). Not larger: the kernel (Linux 6.18, ext4) gives a larger write larger
+ * page-cache folios, taken from large free blocks, and on a VM that hands its free memory back to
+ * the host (free page reporting, which hands back blocks of 2 MiB and more) those have to be
+ * backed by the host again. Writing 1 GiB with `dd` here: 1.5 s of system time in 1 MiB writes,
+ * 0.2 to 0.8 s in 256 KiB writes, 0.2 to 0.3 s in 32 or 64 KiB writes. Downloads, side by side:
+ * 8 x 128 MiB in 1.74 to 1.76 s with 128 KiB writes against 1.94 to 2.51 s with 256 KiB (system
+ * time 0.6 to 0.7 s against 1.0 to 1.5 s); 1 GiB in 1.92 s against 2.12 s. 64 KiB writes cost
+ * more user time (thread-pool trips) than they save.
  */
-const WRITE_SIZE = 256 * 1024;
+const WRITE_SIZE = 128 * 1024;
 /**
  * An object up to this size, with no kept partial file to look for, is received whole into one
  * buffer and written at once (see `small_download.ts`).
