@@ -22,7 +22,6 @@
 
 import { mkdir, readdir, stat } from "node:fs/promises";
 import { basename, dirname } from "node:path";
-import { onAbort } from "../abort.ts";
 import { IntegrityError, NotFoundError, ValidationError } from "../errors.ts";
 import { partialPath } from "../storage/temporary_file.ts";
 import type { TransferTuning } from "../storage/limiter.ts";
@@ -364,20 +363,16 @@ async function transferWhileListing(
   tuning: TransferTuning,
 ): Promise<number> {
   const stop = new AbortController();
-  const stopAll = () => stop.abort(signal?.reason);
-  const release = signal === undefined ? () => {} : onAbort(signal, stopAll);
-  if (signal?.aborted) stopAll();
   agreed.catch((error: unknown) => stop.abort(error));
+  const linked = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
   try {
-    const bytes = await runTransfer("download", tasks, onProgress, stop.signal, tuning);
+    const bytes = await runTransfer("download", tasks, onProgress, linked, tuning);
     await agreed;
     return bytes;
   } catch (error) {
     if (signal?.aborted) throw signal.reason;
     await agreed;
     throw error;
-  } finally {
-    release();
   }
 }
 
