@@ -27,6 +27,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { ensurePackages } from "../stack/apt.ts";
 import { caseSpecs, type DataFile, generateCase, sizeText, verifyTree } from "./data.ts";
 import { cpuSeconds, measure, rssMethod } from "./measure.ts";
 import {
@@ -42,12 +43,14 @@ import { type BenchStack, closeStack, openStack, serverPids } from "./stack.ts";
 import {
   peerBucketSteps,
   peerCleanup,
+  peerPackages,
   RCLONE_TUNED,
   type Runtime,
   sdkCommand,
   type Step,
   TOOL_NAMES,
   type ToolContext,
+  type ToolName,
   tools,
 } from "./tools.ts";
 
@@ -76,7 +79,7 @@ interface Options {
   quick: boolean;
   rounds: number;
   cases: string[];
-  tools: string[];
+  tools: ToolName[];
   runtime: Runtime;
   out: string;
   workDir: string;
@@ -126,7 +129,7 @@ function options(args: string[]): Options {
     quick: values.quick,
     rounds,
     cases,
-    tools: toolList,
+    tools: toolList as ToolName[],
     runtime: values.runtime as Runtime,
     out: resolve(values.out),
     workDir: resolve(values["work-dir"]),
@@ -202,6 +205,7 @@ async function main(): Promise<number> {
   const all: Series[] = [];
   let failures = 0;
   try {
+    ensurePackages(peerPackages(opts.tools), (line) => console.log(line));
     stack = openStack(REPO, opts.useRunningStack, (line) => console.log(line));
     const context: ToolContext = {
       repo: REPO,

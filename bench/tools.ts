@@ -8,6 +8,7 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { PackageSet } from "../stack/apt.ts";
 import type { CaseSpec } from "./data.ts";
 
 /** The names of the clients, in the order they run within a round. */
@@ -36,6 +37,24 @@ export const RCLONE_TUNED = [
   "--multi-thread-streams",
   "8",
 ];
+
+/**
+ * The Debian packages the chosen clients need, installed when missing (`stack/apt.ts`): the peers,
+ * and GNU time, which measures every client's peak RSS and CPU.
+ */
+export function peerPackages(names: readonly ToolName[]): PackageSet {
+  const programs = ["/usr/bin/time"];
+  const packages = ["time"];
+  if (names.includes("awscli")) {
+    programs.push(AWS);
+    packages.push("awscli");
+  }
+  if (names.includes("rclone") || names.includes("rclone-tuned")) {
+    programs.push("rclone");
+    packages.push("rclone");
+  }
+  return { what: "the benchmark's peers (Debian's awscli, rclone and time)", programs, packages };
+}
 
 /** A command to run: argv and the variables added to the benchmark's environment. */
 export interface Step {
