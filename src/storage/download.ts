@@ -31,6 +31,7 @@ import { type FileHandle, readFile, rename, rm, stat, writeFile } from "node:fs/
 import { ConnectionError, IntegrityError } from "../errors.ts";
 import type { StorageContext } from "./client.ts";
 import { withRetries } from "./call.ts";
+import { writeAt } from "./file_write.ts";
 import { getObject } from "./read.ts";
 import type { WireBody } from "../http/wire.ts";
 import { brokenBody, localFileError, sha256Mismatch, toStorageError } from "./errors.ts";
@@ -361,17 +362,9 @@ function fetchRange(
 }
 
 /**
- * Network chunks are small (16 to 64 KiB): they are copied into one reused buffer of this size
- * and written together, which saves system calls and allocates nothing per write (a vectored
- * write copies its chunks into new buffers on some runtimes, and garbage is what makes a
- * download's memory grow). Not larger: the kernel (Linux 6.18, ext4) gives a larger write larger
- * page-cache folios, taken from large free blocks, and on a VM that hands its free memory back to
- * the host (free page reporting, which hands back blocks of 2 MiB and more) those have to be
- * backed by the host again. Writing 1 GiB with `dd` here: 1.5 s of system time in 1 MiB writes,
- * 0.2 to 0.8 s in 256 KiB writes, 0.2 to 0.3 s in 32 or 64 KiB writes. Downloads, side by side:
- * 8 x 128 MiB in 1.74 to 1.76 s with 128 KiB writes against 1.94 to 2.51 s with 256 KiB (system
- * time 0.6 to 0.7 s against 1.0 to 1.5 s); 1 GiB in 1.92 s against 2.12 s. 64 KiB writes cost
- * more user time (thread-pool trips) than they save.
+ * Network chunks are small (16 to 64 KiB): they are copied into one reused buffer of this size,
+ * which is hashed and written together (in slices: see `file_write.ts`), and allocates nothing
+ * per write (garbage is what makes a download's memory grow).
  */
 const WRITE_SIZE = 128 * 1024;
 /**
@@ -396,7 +389,7 @@ async function writeBody(
     pendingBytes = 0;
     if (length === 0) return;
     const data = buffer.subarray(0, length);
-    await file.write(data, 0, length, position + written.bytes).catch((error) => {
+    await writeAt(file, data, position + written.bytes).catch((error) => {
       throw localFileError("write", "the temporary download file", error);
     });
     written.bytes += length;

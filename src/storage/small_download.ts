@@ -1,9 +1,9 @@
 /**
  * Downloading an object of at most 1 MiB: the whole body is received into a reused buffer,
- * hashed and checked there, and only then written to a temporary file with one write and
- * renamed over the destination. A damaged or replaced object never reaches the disk, and a file
- * costs one request, one hash call and four file-system calls (open, write, close, rename), made
- * synchronously while they stay fast — what counts when a version holds
+ * hashed and checked there, and only then written to a temporary file (in 32 KiB slices, see
+ * `file_write.ts`) and renamed over the destination. A damaged or replaced object never reaches
+ * the disk, and a file costs one request, one hash call and a few file-system calls (open, the
+ * writes, close, rename), made synchronously while they stay fast — what counts when a version holds
  * thousands of small files (the large-file path of `download.ts` keeps a write buffer, an ordered
  * hash and a partial file per download, to stream and resume any size).
  *
@@ -11,13 +11,14 @@
  */
 
 import { createHash } from "node:crypto";
-import { closeSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, renameSync, rmSync } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { withRetries } from "./call.ts";
 import type { StorageContext } from "./client.ts";
 import { brokenBody, localFileError, sha256Mismatch, toStorageError } from "./errors.ts";
 import type { TransferLimiter } from "./limiter.ts";
 import { getObject } from "./read.ts";
+import { timedOnLoop, writeAllSync, writesOnLoop } from "./file_write.ts";
 import { openTemporary, openTemporarySync } from "./temporary_file.ts";
 
 /** What {@link getSmallFile} needs to know. */
@@ -92,20 +93,6 @@ async function receive(download: SmallDownload, data: Uint8Array): Promise<void>
 }
 
 /**
- * Whether small files are written with synchronous calls on the event loop: on a local disk four
- * calls of microseconds, against four trips through the thread pool (2,000 files of 64 KiB: 0.4 s
- * less client CPU). {@link SLOW_WRITES} writes in a row slower than {@link SLOW_WRITE_MS} (a
- * network file system; one alone may be the process losing its core) turn them off for the rest
- * of the process, so that a slow disk does not hold every other transfer.
- */
-let writeOnLoop = true;
-let slowInARow = 0;
-/** See {@link writeOnLoop}. */
-const SLOW_WRITE_MS = 4;
-/** See {@link writeOnLoop}. */
-const SLOW_WRITES = 3;
-
-/**
  * Writes `data` to `temporary` (created or truncated; its folder created when it is missing) and
  * renames it over `destination`; on any failure the temporary file is removed.
  */
@@ -116,11 +103,10 @@ async function writeComplete(
   sync: boolean,
 ): Promise<void> {
   // A flush to the disk is slow by nature: never on the loop.
-  if (writeOnLoop && !sync) {
-    const started = performance.now();
-    writeCompleteNow(destination, temporary, data);
-    slowInARow = performance.now() - started > SLOW_WRITE_MS ? slowInARow + 1 : 0;
-    if (slowInARow >= SLOW_WRITES) writeOnLoop = false;
+  // On the loop: four calls of microseconds, against four trips through the thread pool (2,000
+  // files of 64 KiB: 0.4 s less client CPU); see `file_write.ts`.
+  if (writesOnLoop() && !sync) {
+    timedOnLoop(() => writeCompleteNow(destination, temporary, data));
     return;
   }
   const file = await openTemporary(temporary, "w");
@@ -143,9 +129,7 @@ function writeCompleteNow(destination: string, temporary: string, data: Uint8Arr
   const descriptor = openTemporarySync(temporary, "w");
   try {
     try {
-      for (let offset = 0; offset < data.length;) {
-        offset += writeSync(descriptor, data, offset, data.length - offset);
-      }
+      writeAllSync(descriptor, data);
     } finally {
       closeSync(descriptor);
     }
