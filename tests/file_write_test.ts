@@ -11,6 +11,16 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { WRITE_SLICE, writeAllSync, writeAt } from "../src/storage/file_write.ts";
 
+/**
+ * Whether two byte arrays are equal, naming the first difference (`assert.deepEqual` on arrays of
+ * 100 KiB builds a diff of gigabytes).
+ */
+function assertSameBytes(actual: Uint8Array, expected: Uint8Array): void {
+  assert.equal(actual.length, expected.length, "file length");
+  const at = actual.findIndex((byte, index) => byte !== expected[index]);
+  assert.equal(at, -1, `first differing byte at offset ${at}`);
+}
+
 /** `length` bytes that depend on their offset and `seed`. */
 function bytes(length: number, seed: number): Uint8Array {
   const data = new Uint8Array(length);
@@ -40,7 +50,7 @@ describe("file writes in slices", () => {
       } finally {
         await file.close();
       }
-      assert.deepEqual(new Uint8Array(readFileSync(path)), expected);
+      assertSameBytes(readFileSync(path), expected);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -62,7 +72,7 @@ describe("file writes in slices", () => {
       const expected = new Uint8Array(first.length + second.length);
       expected.set(first);
       expected.set(second, first.length);
-      assert.deepEqual(new Uint8Array(readFileSync(path)), expected);
+      assertSameBytes(readFileSync(path), expected);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
