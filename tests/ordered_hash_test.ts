@@ -49,8 +49,13 @@ describe("OrderedHash", () => {
           // A pooled buffer, larger than its data, reused when the hash does not keep it.
           const buffer = new Uint8Array(PIECE + 24);
           buffer.set(file.subarray(start, start + PIECE));
-          if (ordered.wrote(index, buffer, PIECE)) kept++;
-          else buffer.fill(0); // reused at once by the writer: must not matter
+          // What the writer asks before writing a piece without a copy: live means hashed now.
+          const live = ordered.isLive(index);
+          if (ordered.wrote(index, buffer, PIECE)) {
+            kept++;
+            assert.ok(!live, `part ${index} was said to be live but its buffer was kept`);
+          } else assert.ok(live, `part ${index} was hashed at once but not said to be live`);
+          if (live) buffer.fill(0); // reused at once by the writer: must not matter
         }
       }
       for (const index of order) ordered.done(index);

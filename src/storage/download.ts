@@ -31,7 +31,7 @@ import { type FileHandle, readFile, rename, rm, stat, writeFile } from "node:fs/
 import { ConnectionError, IntegrityError } from "../errors.ts";
 import type { StorageContext } from "./client.ts";
 import { withRetries } from "./call.ts";
-import { writeAt } from "./file_write.ts";
+import { writeAt, writeOnLoop, writesOnLoop } from "./file_write.ts";
 import { getObject } from "./read.ts";
 import type { WireBody } from "../http/wire.ts";
 import { brokenBody, localFileError, sha256Mismatch, toStorageError } from "./errors.ts";
@@ -410,6 +410,19 @@ async function writeBody(
   const sink = (piece: Uint8Array): void | Promise<void> => {
     if (written.bytes + pendingBytes + piece.length > expected) {
       throw brokenBody(context, key, written.bytes + pendingBytes + piece.length, expected);
+    }
+    // At the hash cursor, nothing buffered and writes on the loop: the piece is written and
+    // hashed straight from the connection's read buffer, without the copy (it is not kept).
+    if (pendingBytes === 0 && writesOnLoop() && ordered.isLive(index)) {
+      try {
+        writeOnLoop(file.fd, piece, position + written.bytes);
+      } catch (error) {
+        throw localFileError("write", "the temporary download file", error);
+      }
+      written.bytes += piece.length;
+      ordered.wrote(index, piece, piece.length);
+      progress(piece.length);
+      return;
     }
     let offset = fill(piece, 0);
     if (pendingBytes < buffer.length) return;

@@ -76,14 +76,19 @@ export function writeAllSync(
 }
 
 /**
+ * Writes all of `data` to `descriptor` at `position` on the loop, timed (see {@link timedOnLoop});
+ * for callers that checked {@link writesOnLoop}.
+ */
+export function writeOnLoop(descriptor: number, data: Uint8Array, position: number): void {
+  timedOnLoop(() => writeAllSync(descriptor, data, position));
+}
+
+/**
  * Writes all of `data` to `file` at `position`: on the loop in slices while writes are fast,
  * else through the thread pool (see the module documentation).
  */
 export async function writeAt(file: FileHandle, data: Uint8Array, position: number): Promise<void> {
-  if (onLoop) {
-    timedOnLoop(() => writeAllSync(file.fd, data, position));
-    return;
-  }
+  if (onLoop) return writeOnLoop(file.fd, data, position);
   for (let offset = 0; offset < data.length;) {
     const { bytesWritten } = await file.write(
       data,

@@ -62,6 +62,11 @@ export class OrderedHash {
     this.#giveBack = giveBack;
   }
 
+  /** Whether part `index` is at the cursor: what is written of it now is hashed at once. */
+  isLive(index: number): boolean {
+    return this.#parts.get(index)?.live === true;
+  }
+
   /** Part `index` starts at byte `start` of the file. */
   start(index: number, start: number): void {
     this.#parts.set(index, { start, written: 0, done: false, live: false, kept: [] });
