@@ -24,11 +24,19 @@ import { setMaxListeners } from "node:events";
  * ```
  */
 export function onAbort(signal: AbortSignal, listener: () => void): () => void {
+  allowManyListeners(signal);
+  signal.addEventListener("abort", listener, { once: true });
+  return () => signal.removeEventListener("abort", listener);
+}
+
+/**
+ * Lifts Node's warning limit of listeners on `signal`, for a signal given to code that listens by
+ * itself (a stream `pipeline` with `{ signal }`), once per file of a transfer.
+ */
+export function allowManyListeners(signal: AbortSignal): void {
   try {
     setMaxListeners(0, signal);
   } catch {
     // A runtime without per-target limits prints no warning either.
   }
-  signal.addEventListener("abort", listener, { once: true });
-  return () => signal.removeEventListener("abort", listener);
 }

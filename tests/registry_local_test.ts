@@ -169,6 +169,43 @@ describe("MLOpsManager on the local registry", T, () => {
     );
   });
 
+  it("40 files go and come back with a signal and no runtime warning (listeners)", T, async () => {
+    // Every file's stream listens to the transfer's signal: Node warns past 10 listeners on one
+    // signal unless the library lifts the limit, and the library never prints.
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+    process.on("warning", onWarning);
+    try {
+      const files: Record<string, string> = {};
+      for (let index = 0; index < 40; index++) files[`f${index}.txt`] = `file ${index}`;
+      await writeTree(join(dir, "many"), files);
+      const signal = new AbortController().signal;
+      await manager.addModel({
+        sourceType: "local",
+        modelName: "many_files",
+        version: "v1",
+        sourcePath: join(dir, "many"),
+        signal,
+      });
+      await manager.getModel({
+        modelName: "many_files",
+        version: "v1",
+        localDest: join(dir, "many-out"),
+        signal,
+      });
+      assert.equal(
+        await sha256File(join(dir, "many-out", "v1", "f39.txt")),
+        await sha256File(join(dir, "many", "f39.txt")),
+      );
+      // Warnings are emitted on a later tick.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.deepEqual(warnings.filter((text) => text.includes("MaxListeners")), []);
+      await manager.deleteModel({ modelName: "many_files" });
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+
   it("listModels() and getModelInfo() give the documented shapes", T, async () => {
     const models = await manager.listModels();
     const model = models.find((entry) => entry.name === "local_test_model")!;

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { allowManyListeners } from "../abort.ts";
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
@@ -289,6 +290,8 @@ async function streamInto(
   check: { unchanged?: (bytes: number) => Promise<void>; expectedSha256?: string | undefined } = {},
 ): Promise<StoredFile> {
   signal?.throwIfAborted();
+  // Every file of a transfer runs its pipeline on the same signal.
+  if (signal) allowManyListeners(signal);
   await mkdir(dirname(target), { recursive: true });
   const temp = tempPathFor(target);
   const hash = createHash("sha256");
