@@ -194,22 +194,40 @@ async function putStreamed(
     local.abort(error);
     throw error;
   };
+  // The attempt whose bytes count. A failed attempt may still be inside a read when the next one
+  // starts: its bytes then go to its own hash, and count for nothing.
+  let current: Attempt | undefined;
   const body: StreamedBody = {
     length: size,
     send: async (write) => {
+      if (current !== undefined) current.stale = true;
       source.progress(-source.read);
       source.read = 0;
-      source.hash = createHash("sha256");
+      const attempt: Attempt = { hash: createHash("sha256"), stale: false };
+      current = attempt;
+      source.hash = attempt.hash;
+      // A replaced attempt's local failure ends only that attempt.
+      const failLocal = (error: unknown): never => {
+        if (attempt.stale) throw error;
+        return stopLocal(error);
+      };
       const buffers = [limiter.takeBuffer(READ_SIZE), limiter.takeBuffer(READ_SIZE)];
       const writes: Array<Promise<void> | undefined> = [undefined, undefined];
       try {
         for (let position = 0, turn = 0; position < size; turn = 1 - turn) {
           await writes[turn];
+          if (attempt.stale) throw new Error("A newer attempt of this request started");
           const length = Math.min(READ_SIZE, size - position);
-          const chunk = await readPart(source, position, length, buffers[turn] as Uint8Array)
-            .catch(stopLocal);
+          const chunk = await readPart(
+            source,
+            position,
+            length,
+            buffers[turn] as Uint8Array,
+            attempt,
+          )
+            .catch(failLocal);
           position += length;
-          if (position === size) await checkUnchanged(source).catch(stopLocal);
+          if (position === size) await checkUnchanged(source).catch(failLocal);
           const sent = write(chunk.subarray(0, length));
           sent.catch(() => {});
           writes[turn] = sent;
@@ -240,13 +258,24 @@ interface FileSource {
   read: number;
 }
 
-/** Reads `length` bytes at `position` (the next bytes in order) into `buffer`, hashing them. */
+/** One attempt of a streamed request: the hash of the bytes it read, and whether one replaced it. */
+interface Attempt {
+  hash: Hash;
+  stale: boolean;
+}
+
+/**
+ * Reads `length` bytes at `position` (the next bytes in order) into `buffer`, hashing them (into
+ * `attempt`'s hash, and counted only while `attempt` is not stale, when given).
+ */
 async function readPart(
   source: FileSource,
   position: number,
   length: number,
   buffer: Uint8Array,
+  attempt?: Attempt,
 ): Promise<Uint8Array> {
+  const hash = attempt?.hash ?? source.hash;
   for (let offset = 0; offset < length;) {
     const want = Math.min(READ_SIZE, length - offset);
     const { bytesRead } = await source.handle.read(buffer, offset, want, position + offset)
@@ -254,8 +283,9 @@ async function readPart(
         throw localFileError("read", source.path, error);
       });
     if (bytesRead === 0) throw changedError(source, "it shrank while it was read");
-    source.hash.update(buffer.subarray(offset, offset + bytesRead));
+    hash.update(buffer.subarray(offset, offset + bytesRead));
     offset += bytesRead;
+    if (attempt?.stale === true) continue;
     source.read += bytesRead;
     source.progress(bytesRead);
   }
