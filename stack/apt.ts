@@ -21,7 +21,7 @@ export interface PackageSet {
 }
 
 /** The programs of `set` that are not found. */
-export function missingPrograms(
+function missingPrograms(
   set: PackageSet,
   path: string = process.env.PATH ?? "",
 ): string[] {
@@ -34,7 +34,7 @@ export function missingPrograms(
 }
 
 /** The command a user runs as root to install `set`. */
-export function installCommand(set: PackageSet): string {
+function installCommand(set: PackageSet): string {
   return `apt-get install -y --no-install-recommends ${set.packages.join(" ")}`;
 }
 

@@ -383,6 +383,8 @@ async function writeBody(
   const { context, key, file, progress, ordered } = get;
   const { index, position, expected } = part;
   let buffer = get.limiter.takeBuffer(WRITE_SIZE);
+  const writeFailed = (error: unknown) =>
+    localFileError("write", "the temporary download file", error);
   let pendingBytes = 0;
   const flush = async () => {
     const length = pendingBytes;
@@ -390,7 +392,7 @@ async function writeBody(
     if (length === 0) return;
     const data = buffer.subarray(0, length);
     await writeAt(file, data, position + written.bytes).catch((error) => {
-      throw localFileError("write", "the temporary download file", error);
+      throw writeFailed(error);
     });
     written.bytes += length;
     // Kept by the hash (its part is ahead of the cursor): the next bytes go to another buffer.
@@ -417,7 +419,7 @@ async function writeBody(
       try {
         writeOnLoop(file.fd, piece, position + written.bytes);
       } catch (error) {
-        throw localFileError("write", "the temporary download file", error);
+        throw writeFailed(error);
       }
       written.bytes += piece.length;
       ordered.wrote(index, piece, piece.length);

@@ -103,8 +103,8 @@ async function writeComplete(
   sync: boolean,
 ): Promise<void> {
   // A flush to the disk is slow by nature: never on the loop.
-  // On the loop: four calls of microseconds, against four trips through the thread pool (2,000
-  // files of 64 KiB: 0.4 s less client CPU); see `file_write.ts`.
+  // On the loop: a few calls of microseconds, against as many trips through the thread pool
+  // (2,000 files of 64 KiB: 0.4 s less client CPU); see `file_write.ts`.
   if (writesOnLoop() && !sync) {
     timedOnLoop(() => writeCompleteNow(destination, temporary, data));
     return;

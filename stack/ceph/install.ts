@@ -8,7 +8,7 @@
 import { ensurePackages, type PackageSet } from "../apt.ts";
 
 /** The programs the stack runs and the Debian packages that provide them. */
-export const CEPH: PackageSet = {
+const CEPH: PackageSet = {
   what: "Ceph (the local stack runs Ceph 16+ from Debian/Ubuntu packages)",
   programs: [
     "ceph-authtool",
