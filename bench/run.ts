@@ -9,7 +9,8 @@
  *
  * It starts the local stack with a bluestore OSD (or reuses one that runs with bluestore; it
  * stops only what it started), generates each case's data from a seed, and runs, per round, each
- * client's upload then download (sdk, awscli, rclone, rclone-tuned, then the next round). Every
+ * client's upload then download (sdk, awscli, rclone, rclone-tuned; each round starts one client
+ * later, so no client always runs first, right after the previous round's clean-up). Every
  * upload goes to a fresh key prefix (SDK: version `r<N>` of a model removed after the round;
  * peers: `<bucket>/<tool>/<case>/r<N>/` in a bucket of their own); every download goes to an
  * empty folder; the downloaded bytes are checked (count, sizes, SHA-256) outside the timing.
@@ -146,9 +147,20 @@ function baseEnv(): Record<string, string> {
     // AWS_CA_BUNDLE makes rclone 1.60 fail on http:// endpoints (ceph-rgw.md); AWS_PROFILE and
     // friends, and RCLONE_* settings, would change the clients' defaults.
     if (key.startsWith("AWS_") || key.startsWith("RCLONE_")) continue;
+    // A machine's HTTPS-proxy bundle: Node reads and parses it before any code runs (0.03 s of
+    // each start of the SDK's CLI here) although every endpoint is http://; the peers read theirs
+    // only for TLS. NODE_OPTIONS would change the SDK's runtime.
+    if (key === "NODE_EXTRA_CA_CERTS" || key === "NODE_OPTIONS") continue;
     env[key] = value;
   }
   return env;
+}
+
+/** `list` starting at its `shift`-th item (modulo its length), wrapping around. */
+function rotated<T>(list: readonly T[], shift: number): T[] {
+  if (list.length === 0) return [];
+  const start = ((shift % list.length) + list.length) % list.length;
+  return [...list.slice(start), ...list.slice(0, start)];
 }
 
 function tail(path: string, lines = 15): string {
@@ -261,7 +273,7 @@ async function main(): Promise<number> {
       }
       const downloaded: string[] = [];
       for (let round = 1; round <= opts.rounds; round++) {
-        for (const tool of clients) {
+        for (const tool of rotated(clients, round - 1)) {
           const timed = async (op: "upload" | "download", step: Step): Promise<RoundResult> => {
             spawnSync("sync");
             const path = logPath(`${spec.id}-r${round}-${tool.name}-${op}`);
