@@ -71,6 +71,7 @@ export type { PutFileOptions } from "./src/storage/upload.ts";
 export type { PutBytesOptions, PutStreamOptions } from "./src/storage/put.ts";
 export type { DownloadResult, GetFileOptions } from "./src/storage/download.ts";
 export {
+  DEFAULT_DOWNLOAD_RANGE_SIZE,
   DEFAULT_MEMORY_BUDGET,
   DEFAULT_TRANSFER_CONCURRENCY,
   DEFAULT_TRANSFER_PART_SIZE,

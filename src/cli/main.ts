@@ -164,7 +164,10 @@ function addGlobalOptions(command: Command): void {
     .option("--verbose", "the SDK's [OK]/[INFO] lines on stderr")
     .option("--debug", "error stacks and causes on stderr")
     .option("--concurrency <n>", "requests in flight per transfer (default 16)")
-    .option("--part-size <MiB>", "multipart part and ranged-GET size in MiB (default 8)")
+    .option(
+      "--part-size <MiB>",
+      "multipart part and ranged-GET size in MiB (default 8 for uploads, 16 for downloads)",
+    )
     .option("--memory-budget <MiB>", "file data held in memory per transfer, MiB (default 96)");
 }
 

@@ -48,8 +48,9 @@ import { type ProgressCounter, progressCounter, type StorageProgressListener } f
 /** Options of {@link getFile}. */
 export interface GetFileOptions extends TransferTuning {
   /**
-   * Objects larger than this many bytes are fetched in parallel ranged parts of `partSize`.
-   * @default the part size
+   * Objects larger than this many bytes are fetched in parallel ranged parts of `partSize`
+   * (16 MiB when it is unset: `DEFAULT_DOWNLOAD_RANGE_SIZE`).
+   * @default the range size
    */
   parallelThreshold?: number;
   /**
@@ -127,7 +128,7 @@ export async function getFile(
       { subject: key, expected: String(options.expectedSize), actual: String(size) },
     );
   }
-  const partSize = limiter.partSizeFor(size);
+  const partSize = limiter.rangeSize;
   const threshold = checkInteger("parallelThreshold", options.parallelThreshold ?? partSize, 0);
   const progress = progressCounter(options.onProgress, {
     kind: "download",

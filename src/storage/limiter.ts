@@ -32,15 +32,17 @@ export interface TransferTuning {
   /**
    * The part size of multipart uploads and ranged downloads, in bytes (at least 5 MiB). Files up
    * to this size go in one request. It grows by itself for a file that would need more than
-   * 10,000 parts.
-   * @default 8 MiB
+   * 10,000 parts. Unset, uploads use 8 MiB parts and downloads 16 MiB ranges
+   * ({@link DEFAULT_DOWNLOAD_RANGE_SIZE}).
+   * @default 8 MiB (uploads), 16 MiB (downloads)
    */
   partSize?: number | undefined;
   /**
    * The most bytes of file data in flight at once: upload parts are read into memory before their
    * request; the parts of a parallel download that run ahead of its hash keep their bytes until
-   * the hash reaches them. With the defaults, 12 large parts are in flight at once (8, with a
-   * 64 MiB budget, left radosgw idle part of the time: a 1 GiB folder uploaded 7 % slower).
+   * the hash reaches them. With the defaults, 12 upload parts are in flight at once (8, with a
+   * 64 MiB budget, left radosgw idle part of the time: a 1 GiB folder uploaded 7 % slower), or 6
+   * download ranges.
    * @default 96 MiB
    */
   memoryBudget?: number | undefined;
@@ -50,6 +52,13 @@ export interface TransferTuning {
 export const DEFAULT_TRANSFER_CONCURRENCY = 16;
 /** The default of {@link TransferTuning.partSize}. */
 export const DEFAULT_TRANSFER_PART_SIZE: number = 8 * MiB;
+/**
+ * The size of a parallel download's ranged GETs when {@link TransferTuning.partSize} is unset:
+ * twice the upload part. Half the requests cost radosgw less per byte; measured on a 1 GiB
+ * download next to radosgw on 2 cores, 1.75-1.92 s (median 1.84) against 1.82-2.08 s (1.95) with
+ * 8 MiB ranges, 7 runs each side by side, and a lower peak RSS (6 ranges in flight instead of 12).
+ */
+export const DEFAULT_DOWNLOAD_RANGE_SIZE: number = 16 * MiB;
 /** The default of {@link TransferTuning.memoryBudget}. */
 export const DEFAULT_MEMORY_BUDGET: number = 96 * MiB;
 
@@ -77,6 +86,8 @@ export class TransferLimiter {
   readonly concurrency: number;
   /** See {@link TransferTuning.partSize}. */
   readonly partSize: number;
+  /** The size of a parallel download's ranged GETs: {@link TransferTuning.partSize} when set. */
+  readonly rangeSize: number;
   /** See {@link TransferTuning.memoryBudget}. */
   readonly memoryBudget: number;
   #requests = 0;
@@ -96,6 +107,7 @@ export class TransferLimiter {
       tuning.partSize ?? DEFAULT_TRANSFER_PART_SIZE,
       MIN_PART_SIZE,
     );
+    this.rangeSize = tuning.partSize === undefined ? DEFAULT_DOWNLOAD_RANGE_SIZE : this.partSize;
     this.memoryBudget = checkInteger(
       "memoryBudget",
       tuning.memoryBudget ?? DEFAULT_MEMORY_BUDGET,
