@@ -178,8 +178,7 @@ function spreadSubfolders(dir: string): void {
 
 /** `list` starting at its `shift`-th item (modulo its length), wrapping around. */
 function rotated<T>(list: readonly T[], shift: number): T[] {
-  if (list.length === 0) return [];
-  const start = ((shift % list.length) + list.length) % list.length;
+  const start = list.length === 0 ? 0 : shift % list.length;
   return [...list.slice(start), ...list.slice(0, start)];
 }
 
