@@ -4,6 +4,7 @@ import { readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { IntegrityError } from "../src/errors.ts";
+import { TransferLimiter } from "../src/storage/limiter.ts";
 import type { StorageProgressEvent } from "../src/storage/progress.ts";
 import type { S3Storage } from "../src/storage/storage.ts";
 import {
@@ -88,6 +89,35 @@ describe("S3Storage transfers on radosgw", SLOW, () => {
       assert.equal(downloaded, 40 * MiB + 123);
       assert.equal(await sha256File(target), digest);
       assert.deepEqual((await readdir(dir)).sort(), ["big.bin", "big.out", "out", "small.bin"]);
+    },
+  );
+
+  it(
+    "small files of mixed sizes downloaded at once through one limiter, reusing each other's " +
+      "buffers, are byte-identical",
+    SLOW,
+    async () => {
+      // Around the buffer sizes (64 KiB doubling up to 1 MiB): a buffer given back by one file is
+      // taken by the next of its size class, whose bytes must not mix with the previous one's.
+      const sizes = [MiB, 1, 64 * 1024 + 1, 300 * 1024, 64 * 1024, MiB - 1, 200, 128 * 1024];
+      const files = await Promise.all(sizes.map(async (size, index) => {
+        const source = join(dir, `mixed-${index}.bin`);
+        const digest = await writeRandomFile(source, size);
+        const key = `${prefix}mixed/${index}.bin`;
+        await storage.putFile(source, key);
+        return { key, digest, target: join(dir, "mixed-out", `${index}.bin`) };
+      }));
+      const limiter = new TransferLimiter({ concurrency: 3 });
+      for (let round = 0; round < 2; round++) {
+        await Promise.all(files.map(async (file) => {
+          await storage.getFile(file.key, file.target, { limiter });
+          assert.equal(await sha256File(file.target), file.digest, file.key);
+        }));
+      }
+      await removeDir(join(dir, "mixed-out"));
+      for (let index = 0; index < sizes.length; index++) {
+        await removeDir(join(dir, `mixed-${index}.bin`));
+      }
     },
   );
 

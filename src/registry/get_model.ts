@@ -253,7 +253,7 @@ export async function getModel(
     const names = folders.get(dirname(destination));
     const present = names === undefined || names.has(basename(destination));
     const noKeptPartial = names !== undefined &&
-      !names.has(`${basename(partialPath(destination))}.json`);
+      (names.size === 0 || !names.has(`${basename(partialPath(destination))}.json`));
     const early = agreed !== undefined && entry.size <= EARLY_SIZE;
     return {
       name: path,
