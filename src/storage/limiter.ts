@@ -31,9 +31,9 @@ export interface TransferTuning {
   concurrency?: number | undefined;
   /**
    * The part size of multipart uploads and ranged downloads, in bytes (at least 5 MiB). Files up
-   * to this size go in one request. It grows by itself for a file that would need more than
-   * 10,000 parts. Unset, uploads use 8 MiB parts and downloads 16 MiB ranges
-   * ({@link DEFAULT_DOWNLOAD_RANGE_SIZE}).
+   * to this size go in one request. An upload's parts grow by themselves for a file that would
+   * need more than 10,000 of them (ranged GETs have no such limit). Unset, uploads use 8 MiB parts
+   * and downloads 16 MiB ranges ({@link DEFAULT_DOWNLOAD_RANGE_SIZE}).
    * @default 8 MiB (uploads), 16 MiB (downloads)
    */
   partSize?: number | undefined;
